@@ -1,0 +1,54 @@
+#pragma once
+/// @file config.hpp
+/// The TOML run configuration, validated into a RunConfig.
+
+#include "hypergrid/dataset.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hypergrid {
+
+/// [data]: where the examples come from and how they are split.
+struct DataConfig {
+    DataSource train;                     ///< train_images + train_labels, or train (CSV)
+    DataSource test;                      ///< test_images + test_labels, or test (CSV)
+    std::optional<double> scale;          ///< features are divided by this; default by file type
+    double validation_fraction = 0.2;     ///< the last fraction of the training set validates
+    std::int64_t limit_train = 0;         ///< use only the first N training examples (0 = all)
+    std::int64_t limit_test = 0;          ///< use only the first N test examples (0 = all)
+};
+
+/// [grid]: the values of each hyperparameter axis, in the order the user wrote them.
+struct GridConfig {
+    std::vector<int> epochs;
+    std::vector<double> alpha;
+    std::vector<double> learning_rate;
+    std::vector<int> batch_size;
+};
+
+/// [run]: seeding, outputs and how trials are packed into units of work.
+struct RunSettings {
+    std::uint64_t seed = 1;
+    std::filesystem::path output = "runs/hypergrid";  ///< relative paths resolve against the config file
+    int models_per_unit = 9;  ///< at most this many models train side by side in one unit of work
+};
+
+struct RunConfig {
+    std::filesystem::path file;  ///< the config file itself, as given
+    DataConfig data;
+    GridConfig grid;
+    RunSettings run;
+};
+
+/// Parses and validates a config file. Relative paths in it resolve against its directory; data files
+/// must exist. Every problem throws InputError("<file>:<line>: <key>: <what>"), one line.
+RunConfig load_config(const std::filesystem::path& file);
+
+/// The config as a JSON object (resolved paths, effective defaults), for summary.json.
+std::string config_to_json(const RunConfig& config);
+
+}  // namespace hypergrid

@@ -1,0 +1,63 @@
+#pragma once
+/// @file dataset.hpp
+/// Labelled examples as a feature matrix with one example per column, and the train/validation split.
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+namespace hypergrid {
+
+/// Non-owning view of labelled examples. `features` is d x n column-major (example i starts at
+/// features + i * dims), so any contiguous run of examples is a contiguous block of memory.
+struct DatasetView {
+    const float* features = nullptr;
+    const std::int32_t* labels = nullptr;
+    std::int64_t count = 0;
+    std::int64_t dims = 0;
+
+    /// The feature matrix as an Eigen map (d x n).
+    Eigen::Map<const Eigen::MatrixXf> matrix() const { return {features, dims, count}; }
+    /// Examples [first, first + n).
+    DatasetView slice(std::int64_t first, std::int64_t n) const {
+        return {features + first * dims, labels + first, n, dims};
+    }
+};
+
+/// Owning storage for labelled examples (same layout as DatasetView).
+struct Dataset {
+    std::vector<float> features;
+    std::vector<std::int32_t> labels;
+    std::int64_t count = 0;
+    std::int64_t dims = 0;
+
+    DatasetView view() const { return {features.data(), labels.data(), count, dims}; }
+};
+
+/// Where a dataset comes from: an image file plus a label file (IDX raw or .gz, or NPY), or one CSV
+/// file with the label in the first column.
+struct DataSource {
+    std::filesystem::path images;  ///< IDX or NPY features (empty when csv is set)
+    std::filesystem::path labels;  ///< IDX or NPY labels (empty when csv is set)
+    std::filesystem::path csv;     ///< CSV with label first (empty when images/labels are set)
+};
+
+/// Reads a dataset and divides its features by `scale` (default: 255 when the file holds integers,
+/// 1 when it holds floats). Throws InputError naming the file on any corrupt or inconsistent input.
+Dataset load_dataset(const DataSource& source, std::optional<double> scale);
+
+/// Number of classes: one more than the largest label in any of the views.
+int count_classes(const std::vector<DatasetView>& views);
+
+/// The exercise's split: the last `validation_fraction` of the first `limit` examples (0 = all)
+/// validates, the rest trains. Throws InputError when either part would be empty.
+struct Split {
+    DatasetView train;
+    DatasetView validation;
+    DatasetView all;  ///< train followed by validation: the final model's training set
+};
+Split split_train_validation(const DatasetView& data, double validation_fraction, std::int64_t limit);
+
+}  // namespace hypergrid

@@ -1,0 +1,24 @@
+#pragma once
+/// @file npy.hpp
+/// NumPy .npy files (format versions 1-3, C order).
+
+#include "hypergrid/io/table.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+namespace hypergrid::io {
+
+/// Reads a 2-D (n x d) or 3-D (n x h x w) array of uint8, float32 or float64 in C order.
+/// Throws InputError("<file>: ...") on a bad magic, header, dtype, order, shape or size.
+FeatureTable read_npy_features(const std::filesystem::path& file);
+
+/// Reads a 1-D integer array (u1, i1, u2, i2, i4, u4, i8, u8; any byte order). Rejects negative values.
+std::vector<std::int32_t> read_npy_labels(const std::filesystem::path& file);
+
+/// Writes a float32 array in C order with the given shape (1-D or 2-D), readable by numpy.load.
+/// Not atomic by itself: callers write to a temporary name and rename.
+void write_npy(const std::filesystem::path& file, const float* data, const std::vector<std::int64_t>& shape);
+
+}  // namespace hypergrid::io
