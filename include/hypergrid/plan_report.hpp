@@ -1,0 +1,16 @@
+#pragma once
+/// @file plan_report.hpp
+/// The text `hypergrid plan` prints: units of work, their cost, and the expected load of each rank.
+
+#include "hypergrid/grid.hpp"
+#include "hypergrid/plan.hpp"
+
+#include <string>
+#include <vector>
+
+namespace hypergrid {
+
+/// Costs are shown in model-epochs (one model trained for one epoch over the training set).
+std::string format_plan_report(const Grid& grid, const std::vector<WorkUnit>& units, int ranks);
+
+}  // namespace hypergrid

@@ -1,0 +1,52 @@
+#pragma once
+/// @file trainer.hpp
+/// Mini-batch SGD for k softmax models side by side on the same mini-batches.
+///
+/// Every model starts at W = 0, b = 0. Epoch e visits the training set in epoch_permutation(seed, e),
+/// in mini-batches of batch_size (the last partial batch kept). For a batch X_b of m examples:
+///   W -= lr * (X_b (P - Y)^T / m + alpha * W),   b -= lr * mean(P - Y)
+/// Stacking the k models' weights as [W_1 ... W_k] turns k narrow products into one wide one, which
+/// the vector units run several times faster; each model's arithmetic is unchanged by its neighbours.
+
+#include "hypergrid/dataset.hpp"
+#include "hypergrid/softmax.hpp"
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <vector>
+
+namespace hypergrid {
+
+class SideBySideTrainer {
+public:
+    SideBySideTrainer(const DatasetView& train, int classes, int batch_size, std::vector<ModelSpec> models,
+                      std::uint64_t seed);
+
+    /// One pass over the training set in epoch `epoch`'s order.
+    void run_epoch(std::int64_t epoch);
+
+    /// Metrics of every model on `data` (validation cost uses each model's alpha).
+    std::vector<Metrics> evaluate(const DatasetView& data) const;
+
+    /// Model m's weights and bias.
+    SoftmaxModel model(std::size_t m) const;
+
+    std::size_t model_count() const { return models_.size(); }
+
+private:
+    void step(Eigen::Index examples);
+
+    DatasetView train_;
+    Eigen::Index classes_;
+    Eigen::Index batch_size_;
+    std::vector<ModelSpec> models_;
+    std::vector<double> alphas_;
+    std::uint64_t seed_;
+    Eigen::MatrixXf weights_;      // d x (k c)
+    Eigen::VectorXf bias_;         // k c
+    Eigen::MatrixXf batch_;        // d x batch_size: the current mini-batch, gathered contiguously
+    std::vector<std::int32_t> batch_labels_;
+    Eigen::MatrixXf scores_;       // k c x batch_size: scores, then lr/m (P - Y)
+};
+
+}  // namespace hypergrid

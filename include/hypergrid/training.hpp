@@ -1,0 +1,45 @@
+#pragma once
+/// @file training.hpp
+/// The two kinds of training hypergrid does: a unit of trials (validated at every checkpoint) and
+/// the final model (train + validation, evaluated on the test set). No MPI: progress leaves through
+/// callbacks.
+
+#include "hypergrid/dataset.hpp"
+#include "hypergrid/grid.hpp"
+#include "hypergrid/plan.hpp"
+#include "hypergrid/results.hpp"
+#include "hypergrid/softmax.hpp"
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace hypergrid {
+
+/// Everything a training needs besides its hyperparameters.
+struct TrainingData {
+    Split split;
+    DatasetView test;
+    int classes = 0;
+    std::uint64_t seed = 0;
+};
+
+/// Trains the unit's models side by side to its largest epoch count; after each checkpoint's epoch,
+/// evaluates every model on the validation set and passes those trials to `report`. Calls
+/// `between_epochs` after every epoch. A model whose cost is not finite is reported as diverged.
+void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
+                const std::function<void(const std::vector<TrialResult>&)>& report,
+                const std::function<void()>& between_epochs);
+
+/// The final model and its test-set figures.
+struct FinalResult {
+    SoftmaxModel model;
+    Metrics test;               ///< cross-entropy and accuracy on the test set (cost = cross-entropy)
+    Eigen::MatrixXi confusion;  ///< rows: true label, columns: predicted label
+};
+
+/// Retrains on train + validation with `hyper` (same seeding rules as the sweep) and evaluates the test set.
+FinalResult train_final(const Hyperparameters& hyper, const TrainingData& data);
+
+}  // namespace hypergrid

@@ -1,0 +1,177 @@
+#include "hypergrid/cluster.hpp"
+
+#include "hypergrid/errors.hpp"
+
+#include <boost/mpi/collectives.hpp>
+#include <boost/mpi/communicator.hpp>
+#include <boost/mpi/environment.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <cstdlib>
+#include <cstring>
+#include <boost/optional.hpp>
+
+namespace hypergrid {
+namespace {
+
+namespace mpi = boost::mpi;
+
+/// Message tags: one per kind of message, so a receiver can tell them apart.
+enum Tag : int { kResults = 1 };
+
+constexpr std::int64_t kAlignment = 64;  // each array starts on a cache line
+
+std::int64_t aligned(std::int64_t offset) { return (offset + kAlignment - 1) / kAlignment * kAlignment; }
+
+void check(int code, const char* call) {
+    if (code != MPI_SUCCESS) throw std::runtime_error(std::string(call) + " failed with MPI error " + std::to_string(code));
+}
+
+}  // namespace
+
+struct Cluster::State {
+    mpi::environment environment;
+    mpi::communicator world;
+    State(int& argc, char**& argv) : environment(argc, argv, false) {}
+};
+
+struct NodeSharedData::Window {
+    mpi::communicator node;
+    MPI_Win handle = MPI_WIN_NULL;
+    ~Window() {
+        if (handle != MPI_WIN_NULL) MPI_Win_free(&handle);
+    }
+};
+
+NodeSharedData::NodeSharedData() = default;
+NodeSharedData::~NodeSharedData() = default;
+
+Cluster::Cluster(int& argc, char**& argv) : state_(std::make_unique<State>(argc, argv)) {}
+
+Cluster::~Cluster() = default;
+
+int Cluster::rank() const { return state_->world.rank(); }
+
+int Cluster::size() const { return state_->world.size(); }
+
+void Cluster::agree(const std::function<void()>& work) {
+    int exit_code = 0;
+    std::string message;
+    try {
+        work();
+    } catch (const InputError& error) {
+        exit_code = 2;
+        message = error.what();
+    } catch (const std::exception& error) {
+        exit_code = 1;
+        message = error.what();
+    }
+    std::vector<int> codes;
+    mpi::all_gather(state_->world, exit_code, codes);
+    const auto failed = std::find_if(codes.begin(), codes.end(), [](int code) { return code != 0; });
+    if (failed == codes.end()) return;
+    const int source = static_cast<int>(failed - codes.begin());
+    mpi::broadcast(state_->world, message, source);
+    throw RankFailure(source == 0 ? message : "rank " + std::to_string(source) + ": " + message, *failed);
+}
+
+void Cluster::share_per_node(const std::function<std::vector<Dataset>()>& load, NodeSharedData& shared) {
+    MPI_Comm node_handle = MPI_COMM_NULL;
+    check(MPI_Comm_split_type(state_->world, MPI_COMM_TYPE_SHARED, rank(), MPI_INFO_NULL, &node_handle),
+          "MPI_Comm_split_type");
+    shared.window_ = std::make_unique<NodeSharedData::Window>();
+    NodeSharedData::Window& window = *shared.window_;
+    window.node = mpi::communicator(node_handle, mpi::comm_take_ownership);
+    const bool leader = window.node.rank() == 0;
+
+    std::vector<Dataset> loaded;
+    agree([&] {
+        if (leader) loaded = load();
+    });
+
+    // Layout: for each dataset, its features then its labels, each cache-line aligned.
+    std::vector<std::int64_t> shape;  // count, dims per dataset
+    for (const Dataset& data : loaded) shape.insert(shape.end(), {data.count, data.dims});
+    mpi::broadcast(window.node, shape, 0);
+    std::vector<std::int64_t> offsets;
+    std::int64_t bytes = 0;
+    for (std::size_t i = 0; i < shape.size(); i += 2) {
+        offsets.push_back(bytes);
+        bytes = aligned(bytes + shape[i] * shape[i + 1] * static_cast<std::int64_t>(sizeof(float)));
+        offsets.push_back(bytes);
+        bytes = aligned(bytes + shape[i] * static_cast<std::int64_t>(sizeof(std::int32_t)));
+    }
+
+    char* base = nullptr;
+    check(MPI_Win_allocate_shared(leader ? std::max<MPI_Aint>(bytes, 1) : 0, 1, MPI_INFO_NULL, window.node,
+                                  &base, &window.handle),
+          "MPI_Win_allocate_shared");
+    MPI_Aint size = 0;
+    int unit = 0;
+    check(MPI_Win_shared_query(window.handle, 0, &size, &unit, &base), "MPI_Win_shared_query");
+    if (leader) {
+        for (std::size_t i = 0; i < loaded.size(); ++i) {
+            std::memcpy(base + offsets[2 * i], loaded[i].features.data(), loaded[i].features.size() * sizeof(float));
+            std::memcpy(base + offsets[2 * i + 1], loaded[i].labels.data(), loaded[i].labels.size() * sizeof(std::int32_t));
+            loaded[i] = Dataset{};  // the private copy goes as soon as the shared one exists
+        }
+    }
+    // Make the leader's stores visible to the node before anyone reads (MPI's separate memory model).
+    MPI_Win_lock_all(0, window.handle);
+    MPI_Win_sync(window.handle);
+    window.node.barrier();
+    MPI_Win_sync(window.handle);
+    MPI_Win_unlock_all(window.handle);
+
+    shared.views_.clear();
+    for (std::size_t i = 0; i < shape.size(); i += 2) {
+        shared.views_.push_back({reinterpret_cast<const float*>(base + offsets[i]),
+                                 reinterpret_cast<const std::int32_t*>(base + offsets[i + 1]), shape[i], shape[i + 1]});
+    }
+}
+
+void Cluster::run_and_collect(const Work& work, std::int64_t total, const Report& collect) {
+    mpi::communicator& world = state_->world;
+    std::int64_t received = 0;
+    std::vector<TrialResult> batch;
+    auto take = [&](const std::vector<TrialResult>& results) {
+        received += static_cast<std::int64_t>(results.size());
+        collect(results);
+    };
+    if (!is_root()) {
+        work([&](const std::vector<TrialResult>& results) { world.send(0, kResults, results); }, [] {});
+        return;
+    }
+    auto drain = [&] {
+        while (boost::optional<mpi::status> pending = world.iprobe(mpi::any_source, kResults)) {
+            world.recv(pending->source(), kResults, batch);
+            take(batch);
+        }
+    };
+    work(take, drain);
+    while (received < total) {
+        world.recv(mpi::any_source, kResults, batch);
+        take(batch);
+    }
+}
+
+void Cluster::quiet_barrier() {
+    MPI_Request request = MPI_REQUEST_NULL;
+    check(MPI_Ibarrier(state_->world, &request), "MPI_Ibarrier");
+    for (int done = 0; !done;) {
+        check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+        if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+}
+
+void Cluster::abort(int exit_code) {
+    state_->environment.abort(exit_code);
+    std::abort();  // MPI_Abort does not return; this tells the compiler so
+}
+
+}  // namespace hypergrid

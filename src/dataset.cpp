@@ -1,0 +1,68 @@
+#include "hypergrid/dataset.hpp"
+
+#include "hypergrid/errors.hpp"
+#include "hypergrid/io/csv.hpp"
+#include "hypergrid/io/idx.hpp"
+#include "hypergrid/io/npy.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace hypergrid {
+namespace {
+
+bool is_npy(const std::filesystem::path& file) { return file.extension() == ".npy"; }
+
+io::FeatureTable read_features(const std::filesystem::path& file) {
+    return is_npy(file) ? io::read_npy_features(file) : io::read_idx_features(file);
+}
+
+std::vector<std::int32_t> read_labels(const std::filesystem::path& file) {
+    return is_npy(file) ? io::read_npy_labels(file) : io::read_idx_labels(file);
+}
+
+}  // namespace
+
+Dataset load_dataset(const DataSource& source, std::optional<double> scale) {
+    io::FeatureTable table;
+    std::vector<std::int32_t> labels;
+    if (!source.csv.empty()) {
+        io::CsvData csv = io::read_csv(source.csv);
+        table = std::move(csv.features);
+        labels = std::move(csv.labels);
+    } else {
+        table = read_features(source.images);
+        labels = read_labels(source.labels);
+        if (static_cast<std::int64_t>(labels.size()) != table.rows)
+            throw InputError(source.labels.string() + ": " + std::to_string(labels.size()) + " labels, but " +
+                             source.images.string() + " has " + std::to_string(table.rows) + " examples");
+    }
+    const double divisor = scale.value_or(table.integer_source ? 255.0 : 1.0);
+    if (divisor != 1.0)
+        for (float& value : table.values) value = static_cast<float>(static_cast<double>(value) / divisor);
+    Dataset data;
+    data.features = std::move(table.values);
+    data.labels = std::move(labels);
+    data.count = table.rows;
+    data.dims = table.cols;
+    return data;
+}
+
+int count_classes(const std::vector<DatasetView>& views) {
+    std::int32_t max_label = 0;
+    for (const DatasetView& view : views)
+        if (view.count > 0) max_label = std::max(max_label, *std::max_element(view.labels, view.labels + view.count));
+    return max_label + 1;
+}
+
+Split split_train_validation(const DatasetView& data, double validation_fraction, std::int64_t limit) {
+    const std::int64_t n = limit > 0 ? std::min(limit, data.count) : data.count;
+    const auto validation = static_cast<std::int64_t>(std::floor(static_cast<double>(n) * validation_fraction + 0.5));
+    if (validation < 1 || validation >= n)
+        throw InputError("the split of " + std::to_string(n) + " training examples with validation_fraction " +
+                         std::to_string(validation_fraction) + " leaves an empty training or validation set");
+    return {data.slice(0, n - validation), data.slice(n - validation, validation), data.slice(0, n)};
+}
+
+}  // namespace hypergrid

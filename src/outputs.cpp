@@ -1,0 +1,121 @@
+#include "hypergrid/outputs.hpp"
+
+#include "hypergrid/errors.hpp"
+#include "hypergrid/io/npy.hpp"
+#include "hypergrid/text_format.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace hypergrid {
+namespace {
+
+std::filesystem::path temporary_name(const std::filesystem::path& file) {
+    return file.string() + ".tmp." + std::to_string(::getpid());
+}
+
+[[noreturn]] void fail(const std::filesystem::path& file, const char* what) {
+    throw std::runtime_error(file.string() + ": " + what + ": " + std::strerror(errno));
+}
+
+void sync_file(const std::filesystem::path& file) {
+    const int fd = ::open(file.c_str(), O_RDONLY);
+    if (fd < 0 || ::fsync(fd) != 0) fail(file, "cannot flush");
+    ::close(fd);
+}
+
+/// Renames `temporary` over `file` after flushing it, so `file` is either old or complete.
+void commit(const std::filesystem::path& temporary, const std::filesystem::path& file) {
+    sync_file(temporary);
+    if (std::rename(temporary.c_str(), file.c_str()) != 0) fail(file, "cannot rename into place");
+}
+
+std::string metrics_json(const Metrics& m) {
+    return "{\"cross_entropy\": " + json_number(m.cross_entropy) + ", \"accuracy\": " + json_number(m.accuracy) + "}";
+}
+
+std::string trial_json(const TrialResult& r) {
+    return "{\"trial\": " + std::to_string(r.trial) + ", \"epochs\": " + std::to_string(r.hyper.epochs) +
+           ", \"alpha\": " + json_number(r.hyper.alpha) + ", \"learning_rate\": " + json_number(r.hyper.learning_rate) +
+           ", \"batch_size\": " + std::to_string(r.hyper.batch_size) + ", \"val_cost\": " + json_number(r.val_cost) +
+           ", \"val_cross_entropy\": " + json_number(r.val_cross_entropy) +
+           ", \"val_accuracy\": " + json_number(r.val_accuracy) + "}";
+}
+
+std::string confusion_json(const Eigen::MatrixXi& confusion) {
+    std::string json = "[";
+    for (Eigen::Index i = 0; i < confusion.rows(); ++i) {
+        json += i ? ",\n    [" : "\n    [";
+        for (Eigen::Index j = 0; j < confusion.cols(); ++j) json += (j ? ", " : "") + std::to_string(confusion(i, j));
+        json += ']';
+    }
+    return json + "]";
+}
+
+}  // namespace
+
+void prepare_output_directory(const std::filesystem::path& directory) {
+    std::error_code error;
+    std::filesystem::create_directories(directory, error);
+    if (error) throw InputError(directory.string() + ": cannot create output directory: " + error.message());
+    const std::filesystem::path probe = temporary_name(directory / ".write-test");
+    std::FILE* out = std::fopen(probe.c_str(), "wb");
+    if (!out) throw InputError(directory.string() + ": output directory is not writable: " + std::strerror(errno));
+    std::fclose(out);
+    std::remove(probe.c_str());
+}
+
+void write_file_atomic(const std::filesystem::path& file, const std::string& content) {
+    const std::filesystem::path temporary = temporary_name(file);
+    std::FILE* out = std::fopen(temporary.c_str(), "wb");
+    if (!out) fail(file, "cannot write");
+    const bool written = std::fwrite(content.data(), 1, content.size(), out) == content.size();
+    if (std::fclose(out) != 0 || !written) {
+        std::remove(temporary.c_str());
+        fail(file, "cannot write");
+    }
+    commit(temporary, file);
+}
+
+std::string format_summary_json(const RunSummary& s) {
+    std::string json = "{\n  \"version\": " + json_string(HYPERGRID_VERSION) + ",\n  \"ranks\": " +
+                       std::to_string(s.ranks) + ",\n  \"trials\": " + std::to_string(s.trials) +
+                       ",\n  \"config\": " + s.config_json + ",\n  \"best\": " + (s.best ? trial_json(*s.best) : "null");
+    if (s.final_model) {
+        json += ",\n  \"test\": " + metrics_json(s.final_model->test) +
+                ",\n  \"confusion_matrix\": " + confusion_json(s.final_model->confusion);
+    } else {
+        json += ",\n  \"test\": null,\n  \"confusion_matrix\": null";
+    }
+    json += ",\n  \"seconds\": {";
+    for (std::size_t i = 0; i < s.phase_seconds.size(); ++i)
+        json += (i ? ", " : "") + json_string(s.phase_seconds[i].first) + ": " + format_fixed(s.phase_seconds[i].second, 4);
+    return json + "}\n}\n";
+}
+
+void write_run_outputs(const std::filesystem::path& directory, const std::vector<TrialResult>& results,
+                       const RunSummary& summary) {
+    prepare_output_directory(directory);
+    write_file_atomic(directory / "trials.csv", format_trials_csv(results));
+    if (summary.final_model) {
+        const SoftmaxModel& model = summary.final_model->model;
+        // Eigen stores W column-major (d x c); numpy wants C order, so write W^T's column-major
+        // bytes, which are W's row-major bytes.
+        const Eigen::MatrixXf transposed = model.weights.transpose();
+        for (const auto& [name, data, shape] :
+             {std::tuple{"weights.npy", transposed.data(), std::vector<std::int64_t>{model.weights.rows(), model.weights.cols()}},
+              std::tuple{"bias.npy", model.bias.data(), std::vector<std::int64_t>{model.bias.size()}}}) {
+            const std::filesystem::path file = directory / name;
+            const std::filesystem::path temporary = temporary_name(file);
+            io::write_npy(temporary, data, shape);
+            commit(temporary, file);
+        }
+    }
+    // The summary goes last: its presence says the run's other outputs are complete.
+    write_file_atomic(directory / "summary.json", format_summary_json(summary));
+}
+
+}  // namespace hypergrid

@@ -1,0 +1,45 @@
+#include "hypergrid/progress.hpp"
+
+#include "hypergrid/plan.hpp"
+#include "hypergrid/text_format.hpp"
+
+#include <ostream>
+#include <string>
+
+namespace hypergrid {
+
+SweepProgress::SweepProgress(std::int64_t total, std::ostream* out)
+    : total_(total), out_(out), results_(static_cast<std::size_t>(total)) {}
+
+std::optional<TrialResult> SweepProgress::best() const {
+    if (!best_) return std::nullopt;
+    return results_[*best_];
+}
+
+void SweepProgress::add(const std::vector<TrialResult>& results) {
+    for (const TrialResult& r : results) {
+        const auto slot = static_cast<std::size_t>(r.trial);
+        results_[slot] = r;
+        ++done_;
+        // The incremental best applies pick_best's rule to the two candidates.
+        if (!best_) {
+            if (r.status == TrialStatus::ok) best_ = slot;
+        } else if (const auto pick = pick_best({results_[*best_], r}); pick && *pick == 1) {
+            best_ = slot;
+        }
+        if (!out_) continue;
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        const double eta = elapsed / static_cast<double>(done_) * static_cast<double>(total_ - done_);
+        *out_ << '[' << done_ << '/' << total_ << "] trial " << r.trial << " (" << r.hyper << ") "
+              << to_string(r.status) << " val_cost " << format_fixed(r.val_cost, 6) << " acc "
+              << format_fixed(100 * r.val_accuracy, 2) << "% | elapsed " << format_fixed(elapsed, 1) << " s, eta "
+              << format_fixed(eta, 1) << " s | best ";
+        if (best_)
+            *out_ << "trial " << results_[*best_].trial << " (" << format_fixed(results_[*best_].val_cost, 6) << ')';
+        else
+            *out_ << "none yet";
+        *out_ << '\n' << std::flush;
+    }
+}
+
+}  // namespace hypergrid
