@@ -160,6 +160,12 @@ void Cluster::run_and_collect(const Work& work, std::int64_t total, const Report
     }
 }
 
+std::vector<double> Cluster::gather_to_root(double value) {
+    std::vector<double> values;
+    mpi::gather(state_->world, value, values, 0);
+    return values;
+}
+
 void Cluster::quiet_barrier() {
     MPI_Request request = MPI_REQUEST_NULL;
     check(MPI_Ibarrier(state_->world, &request), "MPI_Ibarrier");

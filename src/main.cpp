@@ -69,7 +69,9 @@ hg::TrainingData training_data(const std::vector<hg::DatasetView>& views, const 
     return data;
 }
 
-int run(hg::Cluster& cluster, const Options& options) {
+/// Runs the sweep. `alone` becomes true once rank 0 is the only rank still working, from which point
+/// a failure there needs no abort: the other ranks are already finishing.
+int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     PhaseClock clock;
     std::ostream* log = cluster.is_root() ? &std::cout : nullptr;
 
@@ -108,10 +110,9 @@ int run(hg::Cluster& cluster, const Options& options) {
         },
         grid.size(), [&](const std::vector<hg::TrialResult>& results) { progress.add(results); });
     clock.lap("sweep");
-    if (!cluster.is_root()) {
-        cluster.quiet_barrier();
-        return 0;
-    }
+    std::vector<double> peak_memory = cluster.gather_to_root(hg::peak_resident_mb());
+    if (!cluster.is_root()) return 0;
+    alone = true;
 
     // 5. Select the best trial and retrain it on train + validation; evaluate the test set.
     hg::RunSummary summary;
@@ -121,6 +122,8 @@ int run(hg::Cluster& cluster, const Options& options) {
 
     // 6. Report: trials.csv, summary.json, weights.npy, bias.npy.
     summary.config_json = hg::config_to_json(config);
+    peak_memory[0] = hg::peak_resident_mb();  // rank 0 again, now that the final model is trained too
+    summary.peak_memory_mb = peak_memory;
     summary.ranks = cluster.size();
     summary.trials = grid.size();
     summary.phase_seconds = clock.laps();
@@ -132,7 +135,6 @@ int run(hg::Cluster& cluster, const Options& options) {
                   << config.run.output.string() << std::endl;
     else
         std::cout << "every trial diverged: no final model; outputs in " << config.run.output.string() << std::endl;
-    cluster.quiet_barrier();
     return 0;
 }
 
@@ -149,14 +151,14 @@ int main(int argc, char** argv) {
     hg::Cluster cluster(argc, argv);
     CLI::App app{"hypergrid: distributed grid search for softmax regression"};
     app.set_version_flag("--version", std::string("hypergrid ") + HYPERGRID_VERSION);
-    app.require_subcommand(1);
+    app.require_subcommand(0, 1);
     Options options;
     CLI::App* run_command = app.add_subcommand("run", "Run the sweep of CONFIG, train the best model, write outputs");
     run_command->add_option("config", options.config, "TOML config file")->required();
     run_command->add_option("--output", options.output, "Output directory (overrides [run] output)");
     CLI::App* plan_command = app.add_subcommand("plan", "Print the units of work and the balance per rank, train nothing");
     plan_command->add_option("config", options.config, "TOML config file")->required();
-    plan_command->add_option("--ranks", options.plan_ranks, "Number of ranks to plan for")->check(CLI::PositiveNumber);
+    plan_command->add_option("--ranks", options.plan_ranks, "Number of ranks to plan for")->check(CLI::Range(1, 1 << 20));
 
     try {
         app.parse(argc, argv);
@@ -168,17 +170,28 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    if (!*run_command && !*plan_command) {
+        if (cluster.is_root()) std::cerr << "hypergrid: a command is required: run or plan (see hypergrid --help)" << std::endl;
+        return 2;
+    }
+
+    // A failure on one rank while the others still work must end them all (abort); a failure that every
+    // rank agreed on, or one on rank 0 when it works alone, ends normally with its exit code.
+    bool alone = plan_command->parsed();
+    int exit_code = 1;
     try {
         if (*plan_command) return cluster.is_root() ? plan(options) : 0;
-        return run(cluster, options);
+        return run(cluster, options, alone);
     } catch (const hg::RankFailure& e) {
         if (cluster.is_root()) std::cerr << "hypergrid: " << e.what() << std::endl;
         return e.exit_code();
     } catch (const hg::InputError& e) {
         std::cerr << "hypergrid: " << e.what() << std::endl;
-        cluster.abort(2);
+        exit_code = 2;
     } catch (const std::exception& e) {
-        std::cerr << "hypergrid: rank " << cluster.rank() << ": " << e.what() << std::endl;
-        cluster.abort(1);
+        std::cerr << "hypergrid: " << (alone ? "" : "rank " + std::to_string(cluster.rank()) + ": ") << e.what()
+                  << std::endl;
     }
+    if (!alone) cluster.abort(exit_code);
+    return exit_code;
 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace hypergrid {
@@ -80,6 +81,12 @@ void write_file_atomic(const std::filesystem::path& file, const std::string& con
     commit(temporary, file);
 }
 
+double peak_resident_mb() {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
+}
+
 std::string format_summary_json(const RunSummary& s) {
     std::string json = "{\n  \"version\": " + json_string(HYPERGRID_VERSION) + ",\n  \"ranks\": " +
                        std::to_string(s.ranks) + ",\n  \"trials\": " + std::to_string(s.trials) +
@@ -90,6 +97,9 @@ std::string format_summary_json(const RunSummary& s) {
     } else {
         json += ",\n  \"test\": null,\n  \"confusion_matrix\": null";
     }
+    json += ",\n  \"peak_memory_mb\": [";
+    for (std::size_t i = 0; i < s.peak_memory_mb.size(); ++i) json += (i ? ", " : "") + format_fixed(s.peak_memory_mb[i], 1);
+    json += "]";
     json += ",\n  \"seconds\": {";
     for (std::size_t i = 0; i < s.phase_seconds.size(); ++i)
         json += (i ? ", " : "") + json_string(s.phase_seconds[i].first) + ": " + format_fixed(s.phase_seconds[i].second, 4);

@@ -1,10 +1,21 @@
 #include "hypergrid/softmax.hpp"
 
+#include "sgd_kernels.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 namespace hypergrid {
+
+namespace kernels {
+
+void exp_in_place(float* values, std::int64_t count) {
+    Eigen::Map<Eigen::ArrayXf> array(values, count);
+    array = array.exp();
+}
+
+}  // namespace kernels
 
 double softmax_cost_gradient(const Eigen::MatrixXd& weights, const Eigen::VectorXd& bias,
                              const Eigen::MatrixXd& features, const std::vector<std::int32_t>& labels,
@@ -27,45 +38,75 @@ double softmax_cost_gradient(const Eigen::MatrixXd& weights, const Eigen::Vector
     return cross_entropy / static_cast<double>(n) + 0.5 * alpha * weights.squaredNorm();
 }
 
-std::vector<Metrics> evaluate_side_by_side(const Eigen::MatrixXf& weights, const Eigen::VectorXf& bias,
-                                           const std::vector<double>& alphas, const DatasetView& data,
-                                           Eigen::MatrixXi* confusion) {
+std::vector<Metrics> evaluate_stacked(const StackedWeights& weights, const Eigen::VectorXf& bias, int classes,
+                                      const std::vector<double>& alphas, const DatasetView& data,
+                                      Eigen::MatrixXi* confusion) {
     const auto models = static_cast<Eigen::Index>(alphas.size());
-    const Eigen::Index classes = weights.cols() / models;
+    const Eigen::Index d = weights.rows();
+    const Eigen::Index P = weights.cols();
     if (confusion) {
         if (models != 1) throw std::logic_error("a confusion matrix needs exactly one model");
         confusion->setZero(classes, classes);
     }
     std::vector<double> cross_entropy(alphas.size(), 0.0);
     std::vector<std::int64_t> correct(alphas.size(), 0);
-    const Eigen::Map<const Eigen::MatrixXf> features = data.matrix();
-    constexpr Eigen::Index kChunk = 1024;  // bounds the scores buffer, whatever the dataset size
-    Eigen::MatrixXf scores;
+    constexpr Eigen::Index kChunk = 512;  // bounds the scores buffer, whatever the dataset size
+    StackedWeights scores(std::min<Eigen::Index>(kChunk, std::max<std::int64_t>(data.count, 1)), P);
+    std::vector<std::int64_t> argmax(static_cast<std::size_t>(scores.rows() * models));
+    std::vector<float> label_score(argmax.size());
     for (Eigen::Index first = 0; first < data.count; first += kChunk) {
         const Eigen::Index n = std::min<Eigen::Index>(kChunk, data.count - first);
-        scores.noalias() = weights.transpose() * features.middleCols(first, n);
-        scores.colwise() += bias;
+        // Examples are stored one after another, which is the layout the kernel reads: no copy.
+        kernels::compute_scores(weights.data(), bias.data(), data.features + first * d, d, P, n, scores.data());
+        kernels::shift_by_segment_max(scores.data(), n, P, models, classes, argmax.data());
+        for (Eigen::Index i = 0; i < n; ++i)
+            for (Eigen::Index k = 0; k < models; ++k)
+                label_score[static_cast<std::size_t>(i * models + k)] = scores(i, k * classes + data.labels[first + i]);
+        kernels::exp_in_place(scores.data(), n * P);
         for (Eigen::Index i = 0; i < n; ++i) {
             const std::int32_t label = data.labels[first + i];
-            for (Eigen::Index m = 0; m < models; ++m) {
-                const auto z = scores.col(i).segment(m * classes, classes);
-                Eigen::Index predicted = 0;
-                const double max = z.maxCoeff(&predicted);  // first maximum on ties
-                const double log_sum = std::log((z.array() - static_cast<float>(max)).exp().cast<double>().sum());
-                cross_entropy[static_cast<std::size_t>(m)] += max + log_sum - z(label);
-                if (predicted == label) ++correct[static_cast<std::size_t>(m)];
-                if (confusion) ++(*confusion)(label, predicted);
+            for (Eigen::Index k = 0; k < models; ++k) {
+                const auto at = static_cast<std::size_t>(i * models + k);
+                // -log p_y = log sum exp(z - max) - (z_y - max)
+                const float sum = kernels::segment_sum(&scores(i, k * classes), classes);
+                cross_entropy[static_cast<std::size_t>(k)] += std::log(static_cast<double>(sum)) - label_score[at];
+                if (argmax[at] == label) ++correct[static_cast<std::size_t>(k)];
+                if (confusion) ++(*confusion)(label, argmax[at]);
             }
         }
     }
     std::vector<Metrics> metrics(alphas.size());
     for (std::size_t m = 0; m < alphas.size(); ++m) {
-        const double norm = weights.middleCols(static_cast<Eigen::Index>(m) * classes, classes).cast<double>().squaredNorm();
+        double norm = 0;  // ||W_m||^2 in a fixed order
+        for (Eigen::Index row = 0; row < d; ++row)
+            for (Eigen::Index j = 0; j < classes; ++j) {
+                const double w = weights(row, static_cast<Eigen::Index>(m) * classes + j);
+                norm += w * w;
+            }
         metrics[m].cross_entropy = cross_entropy[m] / static_cast<double>(data.count);
         metrics[m].cost = metrics[m].cross_entropy + 0.5 * alphas[m] * norm;
         metrics[m].accuracy = static_cast<double>(correct[m]) / static_cast<double>(data.count);
     }
     return metrics;
+}
+
+void stack_models(const Eigen::MatrixXf& weights, const Eigen::VectorXf& bias, StackedWeights& stacked,
+                  Eigen::VectorXf& stacked_bias) {
+    const Eigen::Index P = kernels::padded_width(weights.cols());
+    stacked.setZero(weights.rows(), P);
+    stacked.leftCols(weights.cols()) = weights;
+    stacked_bias.setZero(P);
+    stacked_bias.head(bias.size()) = bias;
+}
+
+std::vector<Metrics> evaluate_side_by_side(const Eigen::MatrixXf& weights, const Eigen::VectorXf& bias,
+                                           const std::vector<double>& alphas, const DatasetView& data,
+                                           Eigen::MatrixXi* confusion) {
+    StackedWeights stacked;
+    Eigen::VectorXf stacked_bias;
+    stack_models(weights, bias, stacked, stacked_bias);
+    const auto classes = static_cast<int>(weights.cols() / static_cast<Eigen::Index>(alphas.size()));
+    return evaluate_stacked(stacked, stacked_bias, classes, alphas, data, confusion);
 }
 
 }  // namespace hypergrid

@@ -1,6 +1,7 @@
 #include "hypergrid/trainer.hpp"
 
 #include "hypergrid/shuffle.hpp"
+#include "sgd_kernels.hpp"
 
 #include <algorithm>
 
@@ -9,14 +10,21 @@ namespace hypergrid {
 SideBySideTrainer::SideBySideTrainer(const DatasetView& train, int classes, int batch_size,
                                      std::vector<ModelSpec> models, std::uint64_t seed)
     : train_(train), classes_(classes), batch_size_(std::min<Eigen::Index>(batch_size, train.count)),
-      models_(std::move(models)), seed_(seed) {
-    const auto width = static_cast<Eigen::Index>(models_.size()) * classes_;
-    for (const ModelSpec& spec : models_) alphas_.push_back(spec.alpha);
-    weights_.setZero(train.dims, width);
-    bias_.setZero(width);
+      models_(std::move(models)), seed_(seed), width_(static_cast<Eigen::Index>(models_.size()) * classes_) {
+    const Eigen::Index padded = kernels::padded_width(width_);
+    weights_.setZero(train.dims, padded);
+    bias_.setZero(padded);
+    decay_.setOnes(padded);
+    step_size_.setZero(padded);
+    for (std::size_t k = 0; k < models_.size(); ++k) {
+        alphas_.push_back(models_[k].alpha);
+        const auto columns = Eigen::seqN(static_cast<Eigen::Index>(k) * classes_, classes_);
+        decay_(columns).setConstant(static_cast<float>(1.0 - models_[k].learning_rate * models_[k].alpha));
+        step_size_(columns).setConstant(static_cast<float>(models_[k].learning_rate));
+    }
     batch_.resize(train.dims, batch_size_);
     batch_labels_.resize(static_cast<std::size_t>(batch_size_));
-    scores_.resize(width, batch_size_);
+    scores_.setZero(batch_size_, padded);
 }
 
 void SideBySideTrainer::run_epoch(std::int64_t epoch) {
@@ -34,40 +42,40 @@ void SideBySideTrainer::run_epoch(std::int64_t epoch) {
 }
 
 void SideBySideTrainer::step(Eigen::Index m) {
-    const auto batch = batch_.leftCols(m);
-    auto scores = scores_.leftCols(m);
-    scores.noalias() = weights_.transpose() * batch;
-    scores.colwise() += bias_;
-    // Numerically stable softmax per model and example: shift by the maximum, exponentiate the whole
-    // block at once (vectorised), then normalise.
+    const Eigen::Index d = weights_.rows();
+    const Eigen::Index padded = weights_.cols();
     const auto models = static_cast<Eigen::Index>(models_.size());
-    for (Eigen::Index j = 0; j < m; ++j)
+    float* scores = scores_.data();
+    kernels::compute_scores(weights_.data(), bias_.data(), batch_.data(), d, padded, m, scores);
+    // Numerically stable softmax per model and example: shift by the maximum, exponentiate the whole
+    // block at once, then normalise. Each step is done in the same order for every model.
+    kernels::shift_by_segment_max(scores, m, padded, models, classes_);
+    kernels::exp_in_place(scores, m * padded);
+    // scores becomes lr/m (P - Y): each model's step size folded into its gradient columns.
+    const float inverse_batch = 1.0F / static_cast<float>(m);
+    for (Eigen::Index i = 0; i < m; ++i) {
+        float* row = scores + i * padded;
         for (Eigen::Index k = 0; k < models; ++k) {
-            auto z = scores.col(j).segment(k * classes_, classes_);
-            z.array() -= z.maxCoeff();
+            float* p = row + k * classes_;
+            const float step = step_size_(k * classes_) * inverse_batch;
+            const float scale = step / kernels::segment_sum(p, classes_);
+            for (Eigen::Index j = 0; j < classes_; ++j) p[j] *= scale;
+            p[batch_labels_[static_cast<std::size_t>(i)]] -= step;
         }
-    scores = scores.array().exp().matrix();
-    // scores becomes lr/m (P - Y): the step of each model folded into its gradient block.
-    for (Eigen::Index k = 0; k < models; ++k) {
-        const auto step_size = static_cast<float>(models_[static_cast<std::size_t>(k)].learning_rate / static_cast<double>(m));
-        for (Eigen::Index j = 0; j < m; ++j) {
-            auto p = scores.col(j).segment(k * classes_, classes_);
-            p *= step_size / p.sum();
-            p(batch_labels_[static_cast<std::size_t>(j)]) -= step_size;
-        }
+        std::fill(row + width_, row + padded, 0.0F);  // padding columns take no step
     }
-    bias_.noalias() -= scores.rowwise().sum();
-    // W <- (1 - lr alpha) W - lr/m X_b (P - Y)^T: the decay uses the old W, as the update rule says.
-    for (Eigen::Index k = 0; k < models; ++k) {
-        const ModelSpec& spec = models_[static_cast<std::size_t>(k)];
-        if (spec.alpha != 0)
-            weights_.middleCols(k * classes_, classes_) *= static_cast<float>(1.0 - spec.learning_rate * spec.alpha);
-    }
-    weights_.noalias() -= batch * scores.transpose();
+    // b -= sum_i lr/m (P - Y)_i, summed example by example.
+    for (Eigen::Index i = 0; i < m; ++i) bias_ -= scores_.row(i).transpose();
+    // W <- (1 - lr alpha) W - lr/m X_b (P - Y)^T, the decay applied to the old W, as the rule says.
+    kernels::update_weights(weights_.data(), decay_.data(), batch_.data(), scores, d, padded, m);
 }
 
 std::vector<Metrics> SideBySideTrainer::evaluate(const DatasetView& data) const {
-    return evaluate_side_by_side(weights_, bias_, alphas_, data);
+    return evaluate_stacked(weights_, bias_, static_cast<int>(classes_), alphas_, data);
+}
+
+Metrics SideBySideTrainer::evaluate_with_confusion(const DatasetView& data, Eigen::MatrixXi& confusion) const {
+    return evaluate_stacked(weights_, bias_, static_cast<int>(classes_), alphas_, data, &confusion).front();
 }
 
 SoftmaxModel SideBySideTrainer::model(std::size_t m) const {

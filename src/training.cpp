@@ -55,7 +55,8 @@ FinalResult train_final(const Hyperparameters& hyper, const TrainingData& data) 
     for (int epoch = 0; epoch < hyper.epochs; ++epoch) trainer.run_epoch(epoch);
     FinalResult result;
     result.model = trainer.model(0);
-    result.test = evaluate_side_by_side(result.model.weights, result.model.bias, {0.0}, data.test, &result.confusion)[0];
+    result.test = trainer.evaluate_with_confusion(data.test, result.confusion);
+    result.test.cost = result.test.cross_entropy;  // the test figures are unregularised
     return result;
 }
 

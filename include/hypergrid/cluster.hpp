@@ -72,6 +72,9 @@ public:
     /// when their work is done.
     void run_and_collect(const Work& work, std::int64_t total, const Report& collect);
 
+    /// Every rank's `value`, in rank order, on rank 0 (empty elsewhere).
+    std::vector<double> gather_to_root(double value);
+
     /// A barrier that sleeps instead of spinning, so ranks waiting for rank 0 leave it the CPU.
     void quiet_barrier();
 

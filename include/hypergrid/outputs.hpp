@@ -26,9 +26,13 @@ struct RunSummary {
     std::optional<TrialResult> best;                      ///< empty when every trial diverged
     std::optional<FinalResult> final_model;               ///< empty when every trial diverged
     std::vector<std::pair<std::string, double>> phase_seconds;  ///< wall time of each phase, in order
+    std::vector<double> peak_memory_mb;                  ///< peak resident set size of each rank
     int ranks = 1;
     std::int64_t trials = 0;
 };
+
+/// This process's peak resident set size so far, in MiB.
+double peak_resident_mb();
 
 std::string format_summary_json(const RunSummary& summary);
 

@@ -39,11 +39,26 @@ double softmax_cost_gradient(const Eigen::MatrixXd& weights, const Eigen::Vector
                              const Eigen::MatrixXd& features, const std::vector<std::int32_t>& labels,
                              double alpha, Eigen::MatrixXd* weights_gradient, Eigen::VectorXd* bias_gradient);
 
-/// Metrics of k models stored side by side: weights is d x (k c) with model m in columns
-/// [m c, (m + 1) c), bias likewise; alphas has k entries. When `confusion` is set (k must be 1) it
-/// receives the c x c counts, rows = true label, columns = predicted label.
+/// k models side by side in the layout the SGD kernels use: W row-major d x P with model m in columns
+/// [m c, (m + 1) c), P = k c padded to whole vectors (padding columns zero), bias of length P.
+using StackedWeights = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// Metrics of the k = alphas.size() models in `weights`/`bias` (stacked layout) on `data`. Every
+/// model's figures are computed in the same order whatever its neighbours, so they do not depend on
+/// how models are grouped. When `confusion` is set (k must be 1) it receives the c x c counts,
+/// rows = true label, columns = predicted label.
+std::vector<Metrics> evaluate_stacked(const StackedWeights& weights, const Eigen::VectorXf& bias, int classes,
+                                      const std::vector<double>& alphas, const DatasetView& data,
+                                      Eigen::MatrixXi* confusion = nullptr);
+
+/// The same for models given as a plain d x (k c) matrix and a k c bias.
 std::vector<Metrics> evaluate_side_by_side(const Eigen::MatrixXf& weights, const Eigen::VectorXf& bias,
                                            const std::vector<double>& alphas, const DatasetView& data,
                                            Eigen::MatrixXi* confusion = nullptr);
+
+/// Stacks a plain d x (k c) matrix and bias into the padded layout.
+void stack_models(const Eigen::MatrixXf& weights, const Eigen::VectorXf& bias, StackedWeights& stacked,
+                  Eigen::VectorXf& stacked_bias);
+
 
 }  // namespace hypergrid

@@ -33,7 +33,12 @@ public:
 
     std::size_t model_count() const { return models_.size(); }
 
+    /// Metrics of the single model (model_count() == 1) with its confusion matrix.
+    Metrics evaluate_with_confusion(const DatasetView& data, Eigen::MatrixXi& confusion) const;
+
 private:
+    using RowMatrix = StackedWeights;
+
     void step(Eigen::Index examples);
 
     DatasetView train_;
@@ -42,11 +47,14 @@ private:
     std::vector<ModelSpec> models_;
     std::vector<double> alphas_;
     std::uint64_t seed_;
-    Eigen::MatrixXf weights_;      // d x (k c)
-    Eigen::VectorXf bias_;         // k c
+    Eigen::Index width_;           // k c: the real columns
+    RowMatrix weights_;            // d x P, P = width_ padded to whole vectors; padding stays zero
+    Eigen::VectorXf bias_;         // P
+    Eigen::VectorXf decay_;        // P: 1 - lr alpha of each column's model
+    Eigen::VectorXf step_size_;    // P: lr of each column's model
     Eigen::MatrixXf batch_;        // d x batch_size: the current mini-batch, gathered contiguously
     std::vector<std::int32_t> batch_labels_;
-    Eigen::MatrixXf scores_;       // k c x batch_size: scores, then lr/m (P - Y)
+    RowMatrix scores_;             // batch_size x P: scores, then lr/m (P - Y)
 };
 
 }  // namespace hypergrid

@@ -1,0 +1,462 @@
+// Tests for load_config and config_to_json: valid configs, path resolution, defaults, and one test
+// per rejected input, each checking that the message names the file, the line and the key.
+
+#include "hypergrid/config.hpp"
+#include "hypergrid/errors.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <string>
+#include <system_error>
+
+namespace fs = std::filesystem;
+using hypergrid::InputError;
+using hypergrid::load_config;
+using hypergrid::RunConfig;
+
+namespace {
+
+/// A fresh directory under the system temp dir, removed with everything in it.
+class TempDir {
+public:
+    TempDir() {
+        std::random_device random;
+        for (int attempt = 0;; ++attempt) {
+            path_ = fs::temp_directory_path() / ("hypergrid_config_test_" + std::to_string(random()));
+            if (fs::create_directory(path_)) break;
+            if (attempt > 100) throw std::runtime_error("TempDir: cannot create a unique directory");
+        }
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        fs::remove_all(path_, ignored);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+void write_file(const fs::path& path, const std::string& text) {
+    fs::create_directories(path.parent_path());
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    REQUIRE(out.good());
+}
+
+// Line numbers matter: the invalid cases below expect errors on these lines.
+const std::string kIdxConfig =
+    "[data]\n"                                        // 1
+    "train_images = \"train-images.gz\"\n"            // 2
+    "train_labels = \"train-labels.gz\"\n"            // 3
+    "test_images = \"test-images.gz\"\n"              // 4
+    "test_labels = \"test-labels.gz\"\n"              // 5
+    "[grid]\n"                                        // 6
+    "epochs = [5, 25, 35]\n"                          // 7
+    "alpha = [0.1, 0.01, 0.001]\n"                    // 8
+    "learning_rate = [1e-5, 5e-5, 1e-6]\n"            // 9
+    "batch_size = [20, 30, 32]\n"                     // 10
+    "[run]\n"                                         // 11
+    "seed = 7\n";                                     // 12
+
+const std::string kCsvConfig =
+    "[data]\n"
+    "train = \"train.csv\"\n"
+    "test = \"test.csv\"\n"
+    "[grid]\n"
+    "epochs = [1]\n"
+    "alpha = [0]\n"
+    "learning_rate = [0.5]\n"
+    "batch_size = [8]\n";
+
+/// `text` with its first occurrence of `from` replaced by `to` (which must exist: a typo in a test
+/// must not silently test the valid config).
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+}
+
+/// A temp dir holding empty data files (load_config only checks that they exist) and a config.
+struct Fixture {
+    TempDir dir;
+    fs::path config;
+
+    explicit Fixture(const std::string& text, const std::string& name = "config.toml") {
+        for (const char* file : {"train-images.gz", "train-labels.gz", "test-images.gz", "test-labels.gz",
+                                 "train.csv", "test.csv"}) {
+            write_file(dir.path() / file, "");
+        }
+        config = dir.path() / name;
+        write_file(config, text);
+    }
+};
+
+/// The message of the InputError that loading `file` throws; fails the test when nothing is thrown.
+std::string load_error(const fs::path& file) {
+    try {
+        load_config(file);
+    } catch (const InputError& e) {
+        return e.what();
+    }
+    FAIL("load_config(" << file << ") accepted an invalid config");
+    return {};
+}
+
+/// Loads `text` and checks the error is exactly "<file>:<line>: <key>: <what...>" on one line.
+void expect_error(const std::string& text, int line, const std::string& key, const std::string& what) {
+    Fixture fixture(text);
+    const std::string message = load_error(fixture.config);
+    INFO("message: " << message);
+    const std::string prefix = fixture.config.string() + ":" + std::to_string(line) + ": " + key + ": ";
+    CHECK(message.rfind(prefix, 0) == 0);
+    CHECK(message.find(what, prefix.size()) != std::string::npos);
+    CHECK(message.find('\n') == std::string::npos);
+}
+
+fs::path source_dir() {
+    if (const char* dir = std::getenv("HYPERGRID_SOURCE_DIR")) return dir;
+    return fs::path(__FILE__).parent_path().parent_path();
+}
+
+}  // namespace
+
+TEST_CASE("load_config reads an IDX config and resolves its paths", "[config]") {
+    Fixture fixture(kIdxConfig);
+    const fs::path dir = fixture.dir.path();
+    const RunConfig config = load_config(fixture.config);
+
+    CHECK(config.file == fixture.config);
+    CHECK(config.data.train.images == dir / "train-images.gz");
+    CHECK(config.data.train.labels == dir / "train-labels.gz");
+    CHECK(config.data.train.csv.empty());
+    CHECK(config.data.test.images == dir / "test-images.gz");
+    CHECK(config.data.test.labels == dir / "test-labels.gz");
+    CHECK(config.grid.epochs == std::vector<int>{5, 25, 35});
+    CHECK(config.grid.alpha == std::vector<double>{0.1, 0.01, 0.001});
+    CHECK(config.grid.learning_rate == std::vector<double>{1e-5, 5e-5, 1e-6});
+    CHECK(config.grid.batch_size == std::vector<int>{20, 30, 32});
+    CHECK(config.run.seed == 7);
+}
+
+TEST_CASE("load_config applies defaults for optional keys and tables", "[config]") {
+    Fixture fixture(replace(kIdxConfig, "[run]\nseed = 7\n", ""));
+    const RunConfig config = load_config(fixture.config);
+
+    CHECK_FALSE(config.data.scale.has_value());
+    CHECK(config.data.validation_fraction == 0.2);
+    CHECK(config.data.limit_train == 0);
+    CHECK(config.data.limit_test == 0);
+    CHECK(config.run.seed == 1);
+    CHECK(config.run.models_per_unit == 9);
+    // The default output is relative, so it lands next to the config like any other relative path.
+    CHECK(config.run.output == fixture.dir.path() / "runs" / "hypergrid");
+}
+
+TEST_CASE("load_config reads every optional key", "[config]") {
+    const std::string text = replace(kIdxConfig, "[grid]\n",
+                                     "scale = 255\n"
+                                     "validation_fraction = 0.25\n"
+                                     "limit_train = 100\n"
+                                     "limit_test = 50\n"
+                                     "[grid]\n") +
+                             "output = \"/tmp/elsewhere/../out\"\nmodels_per_unit = 4\n";
+    Fixture fixture(text);
+    const RunConfig config = load_config(fixture.config);
+
+    REQUIRE(config.data.scale.has_value());
+    CHECK(*config.data.scale == 255.0);  // an integer is accepted where a number is expected
+    CHECK(config.data.validation_fraction == 0.25);
+    CHECK(config.data.limit_train == 100);
+    CHECK(config.data.limit_test == 50);
+    CHECK(config.run.output == fs::path("/tmp/out"));  // absolute, still normalised
+    CHECK(config.run.models_per_unit == 4);
+}
+
+TEST_CASE("load_config reads a CSV config", "[config]") {
+    Fixture fixture(kCsvConfig);
+    const RunConfig config = load_config(fixture.config);
+
+    CHECK(config.data.train.csv == fixture.dir.path() / "train.csv");
+    CHECK(config.data.train.images.empty());
+    CHECK(config.data.train.labels.empty());
+    CHECK(config.data.test.csv == fixture.dir.path() / "test.csv");
+    CHECK(config.grid.alpha == std::vector<double>{0.0});
+}
+
+TEST_CASE("load_config resolves relative paths against the config's directory", "[config]") {
+    TempDir dir;
+    write_file(dir.path() / "data" / "train.csv", "");
+    write_file(dir.path() / "data" / "test.csv", "");
+    const fs::path config_path = dir.path() / "configs" / "nested" / "run.toml";
+    write_file(config_path, replace(replace(kCsvConfig, "\"train.csv\"", "\"../../data/./train.csv\""),
+                                    "\"test.csv\"", "\"../../data/test.csv\"") +
+                                "[run]\noutput = \"../runs/x/\"\n");
+
+    // Given relative to the working directory, the config still anchors its own paths.
+    const fs::path relative = fs::relative(config_path, fs::current_path());
+    REQUIRE(relative.is_relative());
+    const RunConfig config = load_config(relative);
+
+    CHECK(config.file == relative);
+    CHECK(config.data.train.csv == dir.path() / "data" / "train.csv");
+    CHECK(config.data.test.csv == dir.path() / "data" / "test.csv");
+    CHECK(config.data.train.csv.is_absolute());
+    CHECK(config.run.output == dir.path() / "configs" / "runs" / "x" / "");
+}
+
+TEST_CASE("load_config reports the line of each element in a multi-line array", "[config]") {
+    expect_error(replace(kIdxConfig, "epochs = [5, 25, 35]", "epochs = [\n  5,\n  0,\n]"), 9,
+                 "grid.epochs[1]", "must be >= 1, got 0");
+}
+
+TEST_CASE("load_config rejects unknown keys and tables", "[config]") {
+    SECTION("unknown key in [grid]") {
+        expect_error(replace(kIdxConfig, "batch_size", "colour = \"red\"\nbatch_size"), 10, "grid.colour",
+                     "unknown key");
+    }
+    SECTION("unknown key in [data]") {
+        expect_error(replace(kIdxConfig, "[grid]", "scael = 2.0\n[grid]"), 6, "data.scael", "unknown key");
+    }
+    SECTION("unknown key in [run]") {
+        expect_error(kIdxConfig + "sed = 3\n", 13, "run.sed", "unknown key");
+    }
+    SECTION("unknown table") {
+        expect_error(kIdxConfig + "[model]\nlayers = 2\n", 13, "model", "unknown key");
+    }
+    SECTION("unknown sub-table") {
+        expect_error(kIdxConfig + "[grid.extra]\nx = 1\n", 13, "grid.extra", "unknown key");
+    }
+    SECTION("the first unknown key in file order is reported") {
+        expect_error(replace(kIdxConfig, "[run]", "zeta = 1\nbeta = 2\n[run]"), 11, "grid.zeta", "unknown key");
+    }
+}
+
+TEST_CASE("load_config rejects values of the wrong type", "[config]") {
+    SECTION("string for an integer") {
+        expect_error(kIdxConfig + "models_per_unit = \"four\"\n", 13, "run.models_per_unit",
+                     "expected an integer, got string");
+    }
+    SECTION("float for an integer") {
+        expect_error(replace(kIdxConfig, "[5, 25, 35]", "[5.5]"), 7, "grid.epochs[0]",
+                     "expected an integer, got float");
+    }
+    SECTION("integral float for an integer") {
+        expect_error(replace(kIdxConfig, "[20, 30, 32]", "[20, 30.0]"), 10, "grid.batch_size[1]",
+                     "expected an integer, got float");
+    }
+    SECTION("string for a number") {
+        expect_error(replace(kIdxConfig, "[0.1, 0.01, 0.001]", "[0.1, \"0.01\"]"), 8, "grid.alpha[1]",
+                     "expected a number, got string");
+    }
+    SECTION("scalar for an array") {
+        expect_error(replace(kIdxConfig, "[1e-5, 5e-5, 1e-6]", "1e-5"), 9, "grid.learning_rate",
+                     "expected an array, got float");
+    }
+    SECTION("number for a path") {
+        expect_error(replace(kIdxConfig, "\"test-labels.gz\"", "3"), 5, "data.test_labels",
+                     "expected a string, got integer");
+    }
+    SECTION("value for a table") {
+        expect_error("run = 3\n" + replace(kIdxConfig, "[run]\nseed = 7\n", ""), 1, "run",
+                     "expected a table, got integer");
+    }
+    SECTION("non-finite number") {
+        expect_error(replace(kIdxConfig, "[1e-5, 5e-5, 1e-6]", "[1e-5, inf]"), 9, "grid.learning_rate[1]",
+                     "must be finite, got inf");
+    }
+}
+
+TEST_CASE("load_config rejects out-of-range grid values", "[config]") {
+    SECTION("empty list") {
+        expect_error(replace(kIdxConfig, "[5, 25, 35]", "[]"), 7, "grid.epochs", "must not be empty");
+    }
+    SECTION("epochs 0") {
+        expect_error(replace(kIdxConfig, "[5, 25, 35]", "[5, 0]"), 7, "grid.epochs[1]", "must be >= 1, got 0");
+    }
+    SECTION("batch_size 0") {
+        expect_error(replace(kIdxConfig, "[20, 30, 32]", "[20, 30, 0]"), 10, "grid.batch_size[2]",
+                     "must be >= 1, got 0");
+    }
+    SECTION("learning_rate 0") {
+        expect_error(replace(kIdxConfig, "[1e-5, 5e-5, 1e-6]", "[0]"), 9, "grid.learning_rate[0]",
+                     "must be > 0, got 0");
+    }
+    SECTION("learning_rate negative") {
+        expect_error(replace(kIdxConfig, "[1e-5, 5e-5, 1e-6]", "[1e-5, -0.1]"), 9, "grid.learning_rate[1]",
+                     "must be > 0, got -0.1");
+    }
+    SECTION("alpha negative") {
+        expect_error(replace(kIdxConfig, "[0.1, 0.01, 0.001]", "[-0.5]"), 8, "grid.alpha[0]",
+                     "must be >= 0, got -0.5");
+    }
+    SECTION("epochs beyond int") {
+        expect_error(replace(kIdxConfig, "[5, 25, 35]", "[5000000000]"), 7, "grid.epochs[0]",
+                     "must be <= 2147483647, got 5000000000");
+    }
+    SECTION("duplicate value") {
+        expect_error(replace(kIdxConfig, "[0.1, 0.01, 0.001]", "[0.1, 0.01, 1e-1]"), 8, "grid.alpha[2]",
+                     "duplicate value 0.1 (same as [0])");
+    }
+    SECTION("missing axis points at the [grid] header") {
+        expect_error(replace(kIdxConfig, "batch_size = [20, 30, 32]\n", ""), 6, "grid.batch_size",
+                     "missing required key");
+    }
+}
+
+TEST_CASE("load_config rejects out-of-range data and run values", "[config]") {
+    const auto with_data_key = [](const std::string& line) {
+        return replace(kIdxConfig, "[grid]\n", line + "\n[grid]\n");
+    };
+    SECTION("validation_fraction 0") {
+        expect_error(with_data_key("validation_fraction = 0"), 6, "data.validation_fraction",
+                     "must be > 0, got 0");
+    }
+    SECTION("validation_fraction 1") {
+        expect_error(with_data_key("validation_fraction = 1.0"), 6, "data.validation_fraction",
+                     "must be < 1, got 1");
+    }
+    SECTION("validation_fraction 1.5") {
+        expect_error(with_data_key("validation_fraction = 1.5"), 6, "data.validation_fraction",
+                     "must be < 1, got 1.5");
+    }
+    SECTION("limit_train negative") {
+        expect_error(with_data_key("limit_train = -1"), 6, "data.limit_train", "must be >= 0, got -1");
+    }
+    SECTION("limit_test negative") {
+        expect_error(with_data_key("limit_test = -10"), 6, "data.limit_test", "must be >= 0, got -10");
+    }
+    SECTION("scale 0") {
+        expect_error(with_data_key("scale = 0"), 6, "data.scale", "must be > 0, got 0");
+    }
+    SECTION("seed negative") {
+        expect_error(replace(kIdxConfig, "seed = 7", "seed = -1"), 12, "run.seed", "must be >= 0, got -1");
+    }
+    SECTION("models_per_unit 0") {
+        expect_error(kIdxConfig + "models_per_unit = 0\n", 13, "run.models_per_unit", "must be >= 1");
+    }
+    SECTION("empty output") {
+        expect_error(kIdxConfig + "output = \"\"\n", 13, "run.output", "must not be empty");
+    }
+}
+
+TEST_CASE("load_config rejects bad data sources", "[config]") {
+    SECTION("missing file names its resolved path") {
+        Fixture fixture(replace(kIdxConfig, "\"test-images.gz\"", "\"sub/../absent.gz\""));
+        const std::string message = load_error(fixture.config);
+        CHECK(message == fixture.config.string() + ":4: data.test_images: file not found: " +
+                             (fixture.dir.path() / "absent.gz").string());
+    }
+    SECTION("a directory is not a data file") {
+        Fixture fixture(replace(kIdxConfig, "\"train-labels.gz\"", "\".\""));
+        const std::string message = load_error(fixture.config);
+        CHECK(message.rfind(fixture.config.string() + ":3: data.train_labels: not a regular file: ", 0) == 0);
+    }
+    SECTION("empty path") {
+        expect_error(replace(kIdxConfig, "\"train-images.gz\"", "\"\""), 2, "data.train_images",
+                     "must not be empty");
+    }
+    SECTION("both CSV and IDX") {
+        expect_error(replace(kIdxConfig, "[grid]", "train = \"train.csv\"\n[grid]"), 6, "data.train",
+                     "not both");
+    }
+    SECTION("neither CSV nor IDX, at the [data] header") {
+        const std::string text = replace(kIdxConfig, "test_images = \"test-images.gz\"\ntest_labels = \"test-labels.gz\"\n", "");
+        expect_error("# leading comment\n" + text, 2, "data", "missing test data");
+    }
+    SECTION("images without labels") {
+        expect_error(replace(kIdxConfig, "train_labels = \"train-labels.gz\"\n", ""), 1, "data.train_labels",
+                     "missing required key");
+    }
+    SECTION("labels without images") {
+        expect_error(replace(kIdxConfig, "test_images = \"test-images.gz\"\n", ""), 1, "data.test_images",
+                     "missing required key");
+    }
+}
+
+TEST_CASE("load_config rejects missing tables, bad TOML and missing files", "[config]") {
+    SECTION("missing [grid]") {
+        expect_error(kIdxConfig.substr(0, kIdxConfig.find("[grid]")), 1, "grid", "missing required table");
+    }
+    SECTION("missing [data]") {
+        expect_error(kIdxConfig.substr(kIdxConfig.find("[grid]")), 1, "data", "missing required table");
+    }
+    SECTION("TOML syntax error reports toml++'s line") {
+        expect_error(replace(kIdxConfig, "alpha = [0.1, 0.01, 0.001]", "alpha = [0.1, 0.01"), 9, "invalid TOML",
+                     "");
+    }
+    SECTION("TOML duplicate key") {
+        expect_error(kIdxConfig + "seed = 8\n", 13, "invalid TOML", "seed");
+    }
+    SECTION("missing config file") {
+        TempDir dir;
+        const fs::path missing = dir.path() / "absent.toml";
+        const std::string message = load_error(missing);
+        CHECK(message.rfind(missing.string() + ": cannot open config", 0) == 0);
+    }
+    SECTION("a directory as config file") {
+        TempDir dir;
+        const std::string message = load_error(dir.path());
+        CHECK(message.rfind(dir.path().string() + ": cannot open config", 0) == 0);
+    }
+}
+
+TEST_CASE("config_to_json writes the resolved config as one JSON object", "[config]") {
+    Fixture fixture(replace(kIdxConfig, "[grid]", "validation_fraction = 0.1\n[grid]"));
+    RunConfig config = load_config(fixture.config);
+    const std::string json = config_to_json(config);
+    const std::string dir = fixture.dir.path().string();
+    INFO(json);
+
+    CHECK(json.front() == '{');
+    CHECK(json.back() == '}');
+    CHECK(json.find('\n') == std::string::npos);
+    CHECK(json.find("\"data\":{\"train\":{\"images\":\"" + dir + "/train-images.gz\",\"labels\":\"" + dir +
+                    "/train-labels.gz\"},\"test\":{") != std::string::npos);
+    CHECK(json.find("\"scale\":null") != std::string::npos);
+    CHECK(json.find("\"validation_fraction\":0.1,") != std::string::npos);
+    CHECK(json.find("\"limit_train\":0,\"limit_test\":0") != std::string::npos);
+    CHECK(json.find("\"grid\":{\"epochs\":[5,25,35],\"alpha\":[0.1,0.01,0.001],"
+                    "\"learning_rate\":[1e-05,5e-05,1e-06],\"batch_size\":[20,30,32]}") != std::string::npos);
+    CHECK(json.find("\"run\":{\"seed\":7,\"output\":\"" + dir + "/runs/hypergrid\",\"models_per_unit\":9}") !=
+          std::string::npos);
+
+    SECTION("CSV sources, a set scale and awkward strings") {
+        config.data.train = {{}, {}, "/data/a \"quoted\"\\path\n.csv"};
+        config.data.scale = 255.0;
+        config.run.output = std::string("out\x01");
+        const std::string other = config_to_json(config);
+        INFO(other);
+        CHECK(other.find("\"train\":{\"csv\":\"/data/a \\\"quoted\\\"\\\\path\\n.csv\"}") != std::string::npos);
+        CHECK(other.find("\"scale\":255.0,") != std::string::npos);
+        CHECK(other.find("\"output\":\"out\\u0001\"") != std::string::npos);
+    }
+    SECTION("doubles round-trip") {
+        config.grid.alpha = {0.1 + 0.2};
+        const std::string other = config_to_json(config);
+        const auto at = other.find("\"alpha\":[") + 9;
+        CHECK(std::stod(other.substr(at, other.find(']', at) - at)) == 0.1 + 0.2);
+    }
+}
+
+TEST_CASE("every config in configs/ loads", "[config]") {
+    const fs::path configs = source_dir() / "configs";
+    INFO("configs dir: " << configs);
+    REQUIRE(fs::is_directory(configs));
+    int loaded = 0;
+    for (const auto& entry : fs::directory_iterator(configs)) {
+        if (entry.path().extension() != ".toml") continue;
+        INFO("config: " << entry.path());
+        RunConfig config;
+        REQUIRE_NOTHROW(config = load_config(entry.path()));
+        CHECK(config.run.output.is_absolute());
+        ++loaded;
+    }
+    CHECK(loaded >= 3);
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# `hypergrid plan CONFIG --ranks N` prints the units of work and the balance per rank without
+# training anything: for configs/fashion_mnist.toml (a 3x3x3x3 grid) it must report 81 trials and
+# list each unit exactly once, with a rank below N; --ranks 0 is bad input (exit 2).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+CONFIG="$HYPERGRID_SOURCE_DIR/configs/fashion_mnist.toml"
+[[ -f "$CONFIG" ]] || fail "$CONFIG is missing"
+
+# check_plan OUTPUT_FILE RANKS: the report's trial count, units and ranks against the config's grid.
+check_plan() {
+    py - "$1" "$2" "$CONFIG" <<'PY'
+import math, re, sys
+try:
+    import tomllib
+except ImportError:
+    tomllib = None
+
+out, ranks, config = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+text = open(out).read()
+lines = text.splitlines()
+
+def die(msg):
+    sys.exit(f"FAIL: plan --ranks {ranks}: {msg}\n--- output ---\n{text}--------------")
+
+# The grid from the config (the few keys needed; tomllib only exists from Python 3.11).
+if tomllib:
+    cfg = tomllib.load(open(config, "rb"))
+    grid, models_per_unit = cfg["grid"], cfg.get("run", {}).get("models_per_unit", 9)
+else:
+    grid, models_per_unit = {}, 9
+    for line in open(config):
+        m = re.match(r"\s*(epochs|alpha|learning_rate|batch_size|models_per_unit)\s*=\s*(.*?)\s*(#.*)?$", line)
+        if m and m.group(1) == "models_per_unit":
+            models_per_unit = int(m.group(2))
+        elif m:
+            grid[m.group(1)] = [float(v) for v in m.group(2).strip("[]").split(",")]
+trials = math.prod(len(grid[k]) for k in ("epochs", "alpha", "learning_rate", "batch_size"))
+units_expected = len(grid["batch_size"]) * math.ceil(len(grid["alpha"]) * len(grid["learning_rate"]) / models_per_unit)
+if trials != 81:
+    die(f"test bug: {config} has {trials} trials, this test expects the 3x3x3x3 grid")
+
+m = re.search(r"\b(\d+) trials in (\d+) units", text)
+if not m:
+    die("no '<N> trials in <M> units' line")
+if int(m.group(1)) != trials:
+    die(f"reports {m.group(1)} trials, the grid has {trials}")
+units_reported = int(m.group(2))
+if units_reported != units_expected:
+    die(f"reports {units_reported} units, expected {units_expected} "
+        f"({len(grid['batch_size'])} batch sizes x ceil({len(grid['alpha'])} alphas x "
+        f"{len(grid['learning_rate'])} learning rates / {models_per_unit} models per unit))")
+
+# The unit table: a header line starting "unit", then one row per unit.
+try:
+    start = next(i for i, l in enumerate(lines) if l.split()[:1] == ["unit"])
+except StopIteration:
+    die("no unit table (a header line starting 'unit')")
+header = lines[start].split()
+for col in ("unit", "trials", "rank"):
+    if col not in header:
+        die(f"unit table header {header} has no '{col}' column")
+rows = []
+for l in lines[start + 1:]:
+    fields = l.split()
+    if not fields or not fields[0].isdigit():
+        break
+    if len(fields) != len(header):
+        die(f"unit row {l!r} has {len(fields)} fields, header has {len(header)}")
+    rows.append(dict(zip(header, fields)))
+ids = [int(r["unit"]) for r in rows]
+if sorted(ids) != list(range(units_reported)) or len(set(ids)) != len(ids):
+    die(f"unit rows list units {ids}; expected each of 0..{units_reported - 1} exactly once")
+listed = sum(int(r["trials"]) for r in rows)
+if listed != trials:
+    die(f"the units' trials add up to {listed}, not {trials}")
+used = {int(r["rank"]) for r in rows}
+if not used <= set(range(ranks)):
+    die(f"units are assigned to ranks {sorted(used)}, outside 0..{ranks - 1}")
+if len(used) != min(ranks, units_reported):
+    die(f"{units_reported} units on {ranks} ranks use only ranks {sorted(used)}")
+load = [l for l in lines if l.startswith("expected load per rank")]
+if len(load) != 1 or len(re.findall(r"\d+(?:\.\d+)?", load[0].split(":", 1)[-1])) != ranks:
+    die(f"expected one 'expected load per rank' line with {ranks} values")
+print(f"  ok: {trials} trials, {units_reported} units listed once each ({ids}), "
+      f"trials per unit sum to {listed}, ranks used {sorted(used)}")
+PY
+}
+
+for ranks in 2 3; do
+    check "hypergrid plan configs/fashion_mnist.toml --ranks $ranks"
+    code=0
+    run_hypergrid 1 plan "$CONFIG" --ranks "$ranks" >"$WORK/plan$ranks.out" 2>"$WORK/plan$ranks.err" || code=$?
+    [[ $code -eq 0 ]] || fail "exit code $code, expected 0; stderr: $(cat "$WORK/plan$ranks.err")"
+    [[ ! -s "$WORK/plan$ranks.err" ]] || fail "plan wrote to stderr: $(cat "$WORK/plan$ranks.err")"
+    ok "exit 0"
+    check_plan "$WORK/plan$ranks.out" "$ranks"
+done
+
+check "plan under mpirun -np 2 prints the same report, once"
+run_hypergrid 2 plan "$CONFIG" --ranks 2 >"$WORK/plan2np2.out" 2>"$WORK/plan2np2.err" ||
+    fail "mpirun -np 2 hypergrid plan exited non-zero: $(cat "$WORK/plan2np2.err")"
+cmp -s "$WORK/plan2.out" "$WORK/plan2np2.out" ||
+    fail "plan output at -np 2 differs from -np 1:
+$(diff "$WORK/plan2.out" "$WORK/plan2np2.out" | head -n 20)"
+ok "identical"
+
+check "plan trains nothing and writes no outputs"
+cp "$CONFIG" "$WORK/fashion_mnist.toml"  # its output is relative: $WORK/runs/fashion_mnist
+run_hypergrid 1 plan "$WORK/fashion_mnist.toml" --ranks 2 >/dev/null ||
+    fail "plan of a copy of $CONFIG failed"
+[[ ! -e "$WORK/runs" ]] || fail "plan created $WORK/runs: $(find "$WORK/runs" | head)"
+ok "no output directory"
+
+check "--ranks 0 and other bad rank counts are bad input (exit 2)"
+expect_fail 2 "ranks" run_hypergrid 1 plan "$CONFIG" --ranks 0
+# The line must also read sensibly: a person should see what a valid --ranks is, not a range
+# check printed with 300-digit bounds.
+line=$(head -n 1 "$WORK/last.stderr")
+if [[ ${#line} -gt 200 ]]; then
+    soft_fail "--ranks 0: the error line is ${#line} characters long, expected a short message: $line"
+else
+    ok "--ranks 0 message is ${#line} characters"
+fi
+expect_fail 2 "ranks" run_hypergrid 1 plan "$CONFIG" --ranks -3
+expect_fail 2 "ranks" run_hypergrid 1 plan "$CONFIG" --ranks two
+
+if [[ ${#FAILURES[@]} -eq 0 ]]; then echo "test_plan: all checks passed"; fi
