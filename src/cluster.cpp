@@ -10,8 +10,6 @@
 #include <mpi.h>
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <boost/optional.hpp>
@@ -164,15 +162,6 @@ std::vector<double> Cluster::gather_to_root(double value) {
     std::vector<double> values;
     mpi::gather(state_->world, value, values, 0);
     return values;
-}
-
-void Cluster::quiet_barrier() {
-    MPI_Request request = MPI_REQUEST_NULL;
-    check(MPI_Ibarrier(state_->world, &request), "MPI_Ibarrier");
-    for (int done = 0; !done;) {
-        check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
-        if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
 }
 
 void Cluster::abort(int exit_code) {

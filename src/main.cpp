@@ -93,7 +93,8 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
 
     // 3. Plan: units of work from the grid alone, spread over the ranks longest first.
     const hg::Grid grid(config.grid);
-    const std::vector<hg::WorkUnit> units = hg::make_units(grid, config.run.models_per_unit, data.split.train.count);
+    const std::vector<hg::WorkUnit> units = hg::make_units(grid, config.run.models_per_unit, data.split.train.count,
+                                                           hg::min_units_for(cluster.size()));
     const auto plan = hg::units_per_rank(hg::unit_costs(units), cluster.size());
     if (log)
         *log << "hypergrid " << HYPERGRID_VERSION << ": " << grid.size() << " trials in " << units.size()
@@ -141,7 +142,8 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
 int plan(const Options& options) {
     const hg::RunConfig config = hg::load_config(options.config);
     const hg::Grid grid(config.grid);
-    std::cout << hg::format_plan_report(grid, hg::make_units(grid, config.run.models_per_unit, 1), options.plan_ranks);
+    const auto units = hg::make_units(grid, config.run.models_per_unit, 1, hg::min_units_for(options.plan_ranks));
+    std::cout << hg::format_plan_report(grid, units, options.plan_ranks);
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "hypergrid/text_format.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <numeric>
 #include <sstream>
 
@@ -12,23 +13,27 @@ std::string format_plan_report(const Grid& grid, const std::vector<WorkUnit>& un
     const std::vector<double> costs = unit_costs(units);
     const std::vector<int> owner = assign_longest_first(costs, ranks);
     std::ostringstream out;
-    double separate = 0;  // model-epochs if every trial trained alone
-    for (std::int64_t t = 0; t < grid.size(); ++t) separate += grid.at(t).epochs;
+    double separate = 0;  // cost if every trial trained alone
+    for (std::int64_t t = 0; t < grid.size(); ++t) separate += model_epoch_cost(grid.at(t).epochs, grid.at(t).batch_size);
     const double shared = std::accumulate(costs.begin(), costs.end(), 0.0);
-    out << grid.size() << " trials in " << units.size() << " units; " << format_number(separate)
-        << " model-epochs if trained one by one, " << format_number(shared) << " with shared epochs and units\n";
-    out << "unit  batch  models  epochs  trials  cost(model-epochs)  rank\n";
+    out << grid.size() << " trials in " << units.size() << " units on " << ranks << " ranks; cost "
+        << format_fixed(shared, 1) << " model-epochs (" << format_fixed(separate, 1)
+        << " if every trial trained alone)\n";
+    char line[128];
+    std::snprintf(line, sizeof line, "%6s %6s %7s %7s %7s %10s %5s\n", "unit", "batch", "models", "epochs", "trials",
+                  "cost", "rank");
+    out << line;
     for (std::size_t u = 0; u < units.size(); ++u) {
         const WorkUnit& unit = units[u];
-        out << u << "  " << unit.batch_size << "  " << unit.model_count() << "  " << unit.epochs() << "  "
-            << unit.model_count() * unit.checkpoints.size() << "  " << format_number(costs[u]) << "  " << owner[u]
-            << '\n';
+        std::snprintf(line, sizeof line, "%6zu %6d %7zu %7d %7zu %10.1f %5d\n", u, unit.batch_size, unit.model_count(),
+                      unit.epochs(), unit.model_count() * unit.checkpoints.size(), costs[u], owner[u]);
+        out << line;
     }
     std::vector<double> load(static_cast<std::size_t>(ranks), 0.0);
     for (std::size_t u = 0; u < units.size(); ++u) load[static_cast<std::size_t>(owner[u])] += costs[u];
     const double longest = *std::max_element(load.begin(), load.end());
     out << "expected load per rank (model-epochs):";
-    for (const double l : load) out << ' ' << format_number(l);
+    for (const double l : load) out << ' ' << format_fixed(l, 1);
     out << "\nexpected balance (mean / max load): " << format_fixed(100 * shared / ranks / longest, 1) << "%\n";
     return out.str();
 }

@@ -15,14 +15,21 @@ namespace hypergrid::kernels {
 
 #if defined(__AVX512F__)
 constexpr int kLanes = 16;
-constexpr int kPanel = 6;  // vectors per column panel: 4 examples x 6 vectors = 24 of 32 registers
+constexpr int kRegisters = 32;
+constexpr int kPanel = 6;  // vectors per column panel
 #elif defined(__AVX__)
 constexpr int kLanes = 8;
-constexpr int kPanel = 3;  // 12 of 16 registers
+constexpr int kRegisters = 16;
+constexpr int kPanel = 3;
 #else
 constexpr int kLanes = 4;
+constexpr int kRegisters = 16;
 constexpr int kPanel = 3;
 #endif
+
+/// How many rows (examples, or weight rows) one block keeps in registers for V vectors of columns:
+/// as many as fit beside the V operand vectors, up to 8.
+constexpr int rows_per_block(int V) { return std::min(8, (kRegisters - V - 2) / V); }
 
 /// GCC's generic vector type: lowered to whatever the target has (AVX-512, AVX, SSE).
 using Vec = float __attribute__((vector_size(kLanes * sizeof(float))));
@@ -32,7 +39,6 @@ using UnalignedVec = float __attribute__((vector_size(kLanes * sizeof(float)), a
 
 inline Vec load(const float* p) { return *reinterpret_cast<const UnalignedVec*>(p); }
 inline void store(float* p, Vec v) { *reinterpret_cast<UnalignedVec*>(p) = v; }
-inline Vec broadcast(float x) { return Vec{} + x; }
 
 /// Columns rounded up to whole vectors.
 inline std::int64_t padded_width(std::int64_t columns) { return (columns + kLanes - 1) / kLanes * kLanes; }
@@ -49,10 +55,8 @@ void scores_block(const float* W, const float* bias, const float* x, std::int64_
     for (std::int64_t k = 0; k < d; ++k) {
         Vec w[V];
         for (int v = 0; v < V; ++v) w[v] = load(W + k * P + c0 + v * kLanes);
-        for (int e = 0; e < E; ++e) {
-            const Vec xe = broadcast(x[e * d + k]);
-            for (int v = 0; v < V; ++v) acc[e][v] += xe * w[v];
-        }
+        for (int e = 0; e < E; ++e)
+            for (int v = 0; v < V; ++v) acc[e][v] += x[e * d + k] * w[v];  // the scalar is broadcast
     }
     for (int e = 0; e < E; ++e)
         for (int v = 0; v < V; ++v) store(scores + e * P + c0 + v * kLanes, acc[e][v]);
@@ -61,8 +65,9 @@ void scores_block(const float* W, const float* bias, const float* x, std::int64_
 template <int V>
 void scores_panel(const float* W, const float* bias, const float* X, std::int64_t d, std::int64_t P,
                   std::int64_t m, std::int64_t c0, float* scores) {
+    constexpr int E = rows_per_block(V);
     std::int64_t i = 0;
-    for (; i + 4 <= m; i += 4) scores_block<4, V>(W, bias, X + i * d, d, P, c0, scores + i * P);
+    for (; i + E <= m; i += E) scores_block<E, V>(W, bias, X + i * d, d, P, c0, scores + i * P);
     for (; i < m; ++i) scores_block<1, V>(W, bias, X + i * d, d, P, c0, scores + i * P);
 }
 
@@ -95,10 +100,8 @@ void update_block(float* W, const float* decay, const float* X, const float* G, 
     for (std::int64_t i = 0; i < m; ++i) {
         Vec g[V];
         for (int v = 0; v < V; ++v) g[v] = load(G + i * P + c0 + v * kLanes);
-        for (int r = 0; r < R; ++r) {
-            const Vec xr = broadcast(X[i * d + k + r]);
-            for (int v = 0; v < V; ++v) acc[r][v] -= xr * g[v];
-        }
+        for (int r = 0; r < R; ++r)
+            for (int v = 0; v < V; ++v) acc[r][v] -= X[i * d + k + r] * g[v];
     }
     for (int r = 0; r < R; ++r)
         for (int v = 0; v < V; ++v) store(W + (k + r) * P + c0 + v * kLanes, acc[r][v]);
@@ -107,8 +110,9 @@ void update_block(float* W, const float* decay, const float* X, const float* G, 
 template <int V>
 void update_panel(float* W, const float* decay, const float* X, const float* G, std::int64_t d, std::int64_t P,
                   std::int64_t m, std::int64_t c0) {
+    constexpr int R = rows_per_block(V);
     std::int64_t k = 0;
-    for (; k + 3 <= d; k += 3) update_block<3, V>(W, decay, X, G, d, P, m, k, c0);
+    for (; k + R <= d; k += R) update_block<R, V>(W, decay, X, G, d, P, m, k, c0);
     for (; k < d; ++k) update_block<1, V>(W, decay, X, G, d, P, m, k, c0);
 }
 

@@ -26,12 +26,14 @@ double softmax_cost_gradient(const Eigen::MatrixXd& weights, const Eigen::Vector
     double cross_entropy = 0;
     for (Eigen::Index i = 0; i < n; ++i) {
         // p = exp(z - max) / sum exp(z - max); -log p_y = log sum exp(z - max) - (z_y - max)
+        const auto label = static_cast<Eigen::Index>(labels[static_cast<std::size_t>(i)]);
         const double max = scores.col(i).maxCoeff();
+        const double label_score = scores(label, i) - max;
         scores.col(i) = (scores.col(i).array() - max).exp().matrix();
         const double sum = scores.col(i).sum();
-        cross_entropy += std::log(sum) - std::log(scores(labels[static_cast<std::size_t>(i)], i));
+        cross_entropy += std::log(sum) - label_score;
         scores.col(i) /= sum;
-        scores(labels[static_cast<std::size_t>(i)], i) -= 1.0;  // now P - Y
+        scores(label, i) -= 1.0;  // now P - Y
     }
     if (weights_gradient) *weights_gradient = features * scores.transpose() / static_cast<double>(n) + alpha * weights;
     if (bias_gradient) *bias_gradient = scores.rowwise().mean();

@@ -75,9 +75,6 @@ public:
     /// Every rank's `value`, in rank order, on rank 0 (empty elsewhere).
     std::vector<double> gather_to_root(double value);
 
-    /// A barrier that sleeps instead of spinning, so ranks waiting for rank 0 leave it the CPU.
-    void quiet_barrier();
-
     /// Ends every rank at once with `exit_code` (for failures that cannot be agreed on).
     [[noreturn]] void abort(int exit_code);
 

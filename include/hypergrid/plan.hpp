@@ -21,16 +21,27 @@ struct WorkUnit {
     std::vector<double> learning_rates;       ///< per model
     std::vector<int> checkpoints;             ///< the grid's epoch counts, ascending
     std::vector<std::vector<std::int64_t>> trials;  ///< trials[model][checkpoint] = trial id
-    double cost = 0;                          ///< expected work: largest epochs x examples x models
+    double cost = 0;  ///< expected work: largest epochs x examples x models, plus a per-step overhead
 
     std::size_t model_count() const { return alphas.size(); }
     int epochs() const { return checkpoints.back(); }
 };
 
+/// The expected cost of training one model for `epochs` epochs over one example at `batch_size`,
+/// in model-epochs: 1 per epoch plus the per-step overhead, which weighs more for small batches.
+double model_epoch_cost(int epochs, int batch_size);
+
 /// Packs the grid into units: for each batch size (axis order), the (alpha, learning_rate) pairs in
-/// grid order, in chunks of at most `models_per_unit`. A function of the grid alone, never of the
-/// rank count, so the results never depend on -np.
-std::vector<WorkUnit> make_units(const Grid& grid, int models_per_unit, std::int64_t train_examples);
+/// grid order, in consecutive chunks of at most `models_per_unit` and of near-equal sizes. Groups are
+/// split further, largest chunks first, until there are at least `min_units` units (when the grid
+/// allows), so that every rank gets work. The packing changes no result: a model's arithmetic is the
+/// same whatever models train beside it (see trainer.hpp).
+std::vector<WorkUnit> make_units(const Grid& grid, int models_per_unit, std::int64_t train_examples,
+                                 std::int64_t min_units = 1);
+
+/// The unit count to ask make_units for on `ranks` ranks: three per rank leaves the longest-first
+/// assignment room to balance.
+std::int64_t min_units_for(int ranks);
 
 /// The cost of each unit, in unit order.
 std::vector<double> unit_costs(const std::vector<WorkUnit>& units);

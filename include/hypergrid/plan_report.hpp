@@ -10,7 +10,8 @@
 
 namespace hypergrid {
 
-/// Costs are shown in model-epochs (one model trained for one epoch over the training set).
+/// Costs are shown in model-epochs (one model trained for one epoch over the training set), with
+/// the per-step overhead of small batches counted in.
 std::string format_plan_report(const Grid& grid, const std::vector<WorkUnit>& units, int ranks);
 
 }  // namespace hypergrid

@@ -37,7 +37,11 @@ else:
         elif m:
             grid[m.group(1)] = [float(v) for v in m.group(2).strip("[]").split(",")]
 trials = math.prod(len(grid[k]) for k in ("epochs", "alpha", "learning_rate", "batch_size"))
-units_expected = len(grid["batch_size"]) * math.ceil(len(grid["alpha"]) * len(grid["learning_rate"]) / models_per_unit)
+# Each batch size's (alpha, lr) pairs in chunks of at most models_per_unit; with more than one rank,
+# split further until there are three units per rank (or one model per unit).
+pairs, batches = len(grid["alpha"]) * len(grid["learning_rate"]), len(grid["batch_size"])
+min_units = 3 * ranks if ranks > 1 else 1
+units_expected = min(max(batches * math.ceil(pairs / models_per_unit), min_units), batches * pairs)
 if trials != 81:
     die(f"test bug: {config} has {trials} trials, this test expects the 3x3x3x3 grid")
 

@@ -1,0 +1,170 @@
+// Single-core float32 throughput of this machine, as a yardstick for hypergrid's effective GFLOP/s.
+//
+//   g++ -O3 -march=native -std=c++17 -I/usr/include/eigen3 bench/gemm_probe.cpp -o gemm_probe && ./gemm_probe
+//
+// Measures (one thread, EIGEN_DONT_PARALLELIZE):
+//   - the FMA peak: independent chains of vector FMAs, no memory traffic, with AVX-512 and with AVX2
+//     intrinsics where the build has them (fma_peak_gflops is the larger);
+//   - Eigen GEMM on a large square product, 1024 x 1024 x 1024;
+//   - Eigen GEMM on the shapes of hypergrid's SGD step, written as its trainer writes them, with W the
+//     d x (k c) weights of k models trained side by side (d = 784, c = 10 classes, batch m = 32):
+//       forward:  S = W^T X   (kc x d) * (d x m)
+//       update:   W -= X S^T  (d x m) * (m x kc)
+//     for k c = 90 (a unit of 9 models) and k c = 10 (a single model).
+// Prints one JSON line; every figure is the best of several timed repetitions, in GFLOP/s (1e9 flop/s,
+// one FMA counted as 2 flops).
+#ifndef EIGEN_DONT_PARALLELIZE
+#define EIGEN_DONT_PARALLELIZE
+#endif
+#include <Eigen/Dense>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Keeps the compiler from dropping or merging repetitions whose results it could otherwise see through.
+inline void clobber() { asm volatile("" ::: "memory"); }
+
+// Runs body (flops_per_call flop each call) in batches of about min_seconds, best of `repeats` batches: on a
+// shared machine the best of many short windows is the one least disturbed by other work.
+template <typename Body>
+double best_gflops(double flops_per_call, Body body, double min_seconds = 0.05, int repeats = 10) {
+    body();  // warm-up: allocations, caches, page faults
+    long calls = 1;
+    for (;;) {  // calibrate the batch size
+        const auto start = Clock::now();
+        for (long i = 0; i < calls; ++i) { body(); clobber(); }
+        if (seconds_since(start) >= min_seconds / 4) break;
+        calls *= 2;
+    }
+    calls = std::max(1L, calls * 4);
+    double best = 0;
+    for (int r = 0; r < repeats; ++r) {
+        const auto start = Clock::now();
+        for (long i = 0; i < calls; ++i) { body(); clobber(); }
+        best = std::max(best, flops_per_call * static_cast<double>(calls) / seconds_since(start) / 1e9);
+    }
+    return best;
+}
+
+// Float32 FMA throughput of one vector width: `chains` independent accumulators, enough to cover the FMA
+// latency (4 cycles) times the FMA ports (2), so the loop is bound by throughput, with no memory traffic.
+// Returns GFLOP/s, or 0 when this build has no such instructions.
+#if defined(__AVX512F__)
+double fma_avx512() {
+    constexpr int chains = 16;  // 16 accumulators + 2 constants of the 32 zmm registers
+    constexpr long iterations = 1L << 18;
+    float sink = 0;
+    const double gflops = best_gflops(2.0 * 16 * chains * iterations, [&] {
+        const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-6f);
+        __m512 acc[chains];
+        for (int j = 0; j < chains; ++j) acc[j] = _mm512_set1_ps(static_cast<float>(j));
+        for (long i = 0; i < iterations; ++i) {
+#pragma GCC unroll 16
+            for (int j = 0; j < chains; ++j) acc[j] = _mm512_fmadd_ps(acc[j], a, b);
+        }
+        for (int j = 1; j < chains; ++j) acc[0] = _mm512_add_ps(acc[0], acc[j]);
+        alignas(64) float lanes[16];
+        _mm512_store_ps(lanes, acc[0]);
+        for (float v : lanes) sink += v;
+    }, 0.04, 12);
+    return sink == 12345.0f ? 0 : gflops;  // uses the result, so the loop cannot be dropped
+}
+#endif
+
+#if defined(__AVX2__) && defined(__FMA__)
+double fma_avx2() {
+    constexpr int chains = 12;  // 12 accumulators + 2 constants of the 16 ymm registers
+    constexpr long iterations = 1L << 18;
+    float sink = 0;
+    const double gflops = best_gflops(2.0 * 8 * chains * iterations, [&] {
+        const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-6f);
+        __m256 acc[chains];
+        for (int j = 0; j < chains; ++j) acc[j] = _mm256_set1_ps(static_cast<float>(j));
+        for (long i = 0; i < iterations; ++i) {
+#pragma GCC unroll 12
+            for (int j = 0; j < chains; ++j) acc[j] = _mm256_fmadd_ps(acc[j], a, b);
+        }
+        for (int j = 1; j < chains; ++j) acc[0] = _mm256_add_ps(acc[0], acc[j]);
+        alignas(32) float lanes[8];
+        _mm256_store_ps(lanes, acc[0]);
+        for (float v : lanes) sink += v;
+    }, 0.04, 12);
+    return sink == 12345.0f ? 0 : gflops;
+}
+#endif
+
+struct StepShapes {
+    double forward = 0, update = 0;
+};
+
+// hypergrid's two GEMMs per mini-batch, for kc stacked model columns.
+StepShapes step_shapes(int d, int kc, int m) {
+    Eigen::MatrixXf W = Eigen::MatrixXf::Random(d, kc) * 0.01f;
+    Eigen::MatrixXf X = Eigen::MatrixXf::Random(d, m);
+    Eigen::MatrixXf S = Eigen::MatrixXf::Random(kc, m) * 1e-4f;
+    Eigen::MatrixXf F(kc, m);
+    const double flops = 2.0 * d * kc * m;
+    StepShapes r;
+    r.forward = best_gflops(flops, [&] { F.noalias() = W.transpose() * X; });
+    r.update = best_gflops(flops, [&] { W.noalias() -= X * S.transpose(); });
+    if (!std::isfinite(F.sum() + W.sum())) std::puts("");
+    return r;
+}
+
+std::string fixed(double v) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.2f", v);
+    return buffer;
+}
+
+}  // namespace
+
+int main() {
+    Eigen::setNbThreads(1);
+    double avx512 = 0, avx2 = 0;
+#if defined(__AVX512F__)
+    avx512 = fma_avx512();
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+    avx2 = fma_avx2();  // some CPUs with AVX-512 have a single 512-bit FMA port but two 256-bit ones
+#endif
+    const double peak = std::max(avx512, avx2);
+    const auto gflops_or_null = [](double v) { return v > 0 ? fixed(v) : std::string("null"); };
+
+    const int n = 1024;
+    Eigen::MatrixXf A = Eigen::MatrixXf::Random(n, n), B = Eigen::MatrixXf::Random(n, n), C(n, n);
+    const double square = best_gflops(2.0 * n * n * n, [&] { C.noalias() = A * B; }, 0.1, 8);
+    if (!std::isfinite(C.sum())) std::puts("");
+
+    const int d = 784, m = 32;
+    const StepShapes unit = step_shapes(d, 90, m);
+    const StepShapes single = step_shapes(d, 10, m);
+
+    std::string json = "{";
+    json += "\"eigen\": \"" + std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
+            std::to_string(EIGEN_MINOR_VERSION) + "\"";
+    json += ", \"simd\": \"" + std::string(Eigen::SimdInstructionSetsInUse()) + "\"";
+    json += ", \"fma_avx512_gflops\": " + gflops_or_null(avx512);
+    json += ", \"fma_avx2_gflops\": " + gflops_or_null(avx2);
+    json += ", \"fma_peak_gflops\": " + gflops_or_null(peak);
+    json += ", \"gemm_1024_gflops\": " + fixed(square);
+    json += ", \"forward_90x784x32_gflops\": " + fixed(unit.forward);
+    json += ", \"update_784x32x90_gflops\": " + fixed(unit.update);
+    json += ", \"forward_10x784x32_gflops\": " + fixed(single.forward);
+    json += ", \"update_784x32x10_gflops\": " + fixed(single.update);
+    json += "}";
+    std::puts(json.c_str());
+    return 0;
+}

@@ -1,0 +1,384 @@
+#!/usr/bin/env bash
+# hypergrid's performance benchmarks: prints a plain-text report and saves it to bench/results/<date>.txt.
+#
+#   bench/run_benchmarks.sh                 # full benchmark, about 20 minutes on 2 cores
+#   RUNS=5 bench/run_benchmarks.sh          # repetitions of the timed runs (default 3)
+#   SKIP_PEER=1 bench/run_benchmarks.sh     # without the numpy + mpi4py peer (bench/numpy_peer.py)
+#   QUICK=1 bench/run_benchmarks.sh         # tiny problem (3000 examples, 4 trials): checks the plumbing in a
+#                                           # minute; its report goes to bench/results/<date>-quick.txt
+#
+# Steps: build hypergrid (scripts/setup.sh build); single-core float32 probe (bench/gemm_probe.cpp: FMA peak,
+# Eigen GEMM); section 1 on bench/perf_grid.toml: peer (float64, 2 ranks) and hypergrid (2 ranks) alternating
+# RUNS times, hypergrid at 1 rank RUNS times, the peer in float32 at 2 ranks once, hypergrid at 4 ranks once
+# (oversubscribed, for the memory ratio 4 vs 1 rank); section 2: the default sweep configs/fashion_mnist.toml
+# at 1 and 2 ranks, once each. Every run goes through bench/pss_sampler.py, which times the mpirun command
+# and samples the total Pss of the ranks. Works as root and as a user (scripts/mpirun.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-3}
+SKIP_PEER=${SKIP_PEER:-0}
+QUICK=${QUICK:-0}
+PY=/usr/bin/python3  # the system python: has numpy and mpi4py (a python3 earlier on PATH may not)
+
+die() { echo "run_benchmarks: $*" >&2; exit 1; }
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, not '$RUNS'"
+[[ -x $PY ]] || die "$PY not found"
+if [[ $SKIP_PEER != 1 ]]; then
+  $PY -c 'import numpy, mpi4py' 2>/dev/null || die "$PY lacks numpy or mpi4py (apt-get install python3-numpy python3-mpi4py), or set SKIP_PEER=1"
+fi
+
+mkdir -p bench/results
+stamp=$(date +%Y-%m-%d)
+suffix=
+quick_note=
+if [[ $QUICK == 1 ]]; then
+  suffix=-quick
+  quick_note=" -- QUICK=1: tiny problem, plumbing check only, not results"
+fi
+report=bench/results/$stamp$suffix.txt
+[[ -e $report ]] && report=bench/results/$stamp-$(date +%H%M%S)$suffix.txt
+tmp=$(mktemp -d -t hypergrid-bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+exec > >(tee "$report") 2>&1
+tee_pid=$!
+
+rule() { printf '%s\n' "------------------------------------------------------------------------------------------"; }
+
+# ---------------------------------------------------------------------------------------------- header
+echo "hypergrid benchmarks, $(date '+%Y-%m-%d %H:%M:%S %Z')$quick_note"
+rule
+dirty=$(git diff --quiet HEAD -- 2>/dev/null || echo " + uncommitted changes")
+echo "commit    $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$dirty"
+echo "machine   $(hostname), $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+echo "load avg  $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) at start; the machine may be shared"
+echo "tools     $(g++ --version | head -1), $(mpirun --version 2>/dev/null | head -1), numpy $($PY -c 'import numpy; print(numpy.__version__)' 2>/dev/null || echo n/a)"
+echo "settings  RUNS=$RUNS SKIP_PEER=$SKIP_PEER QUICK=$QUICK"
+echo "report    $report"
+echo
+
+# ----------------------------------------------------------------------------------------------- build
+echo "building hypergrid (scripts/setup.sh build) ..."
+if ! scripts/setup.sh build >"$tmp/build.log" 2>&1; then
+  # setup.sh builds every target, tests included; the benchmark needs only the hypergrid executable.
+  cmake --build build --target hypergrid -j "$(nproc)" >>"$tmp/build.log" 2>&1 || { tail -n 30 "$tmp/build.log"; die "build failed"; }
+  echo "WARNING: scripts/setup.sh build failed, but the hypergrid target builds; benchmarking it. The failure:"
+  grep -m 5 -E 'error|Error' "$tmp/build.log" | sed 's/^/  /'
+fi
+echo "building the probe (g++ -O3 -march=native, Eigen, one thread) ..."
+g++ -O3 -march=native -std=c++17 -I/usr/include/eigen3 -DEIGEN_DONT_PARALLELIZE bench/gemm_probe.cpp \
+    -o "$tmp/gemm_probe" 2>"$tmp/probe-build.log" || { tail -n 30 "$tmp/probe-build.log"; die "probe build failed"; }
+echo "running the probe ..."
+"$tmp/gemm_probe" >"$tmp/gemm.json"
+echo
+$PY - "$tmp/gemm.json" <<'EOF'
+import json, sys
+with open(sys.argv[1]) as f:
+    probe = json.load(f)
+peak = probe["fma_peak_gflops"]
+print("single-core float32 probe (bench/gemm_probe.cpp, GFLOP/s, best of repeated timings)")
+print(f"  Eigen {probe['eigen']} ({probe['simd']})")
+rows = [(name, probe[key]) for name, key in [
+    ("FMA peak, AVX-512 (16 chains of vfmadd)", "fma_avx512_gflops"),
+    ("FMA peak, AVX2 (12 chains of vfmadd)", "fma_avx2_gflops"),
+    ("GEMM 1024 x 1024 x 1024", "gemm_1024_gflops"),
+    ("forward  W^T X: (90 x 784) * (784 x 32)", "forward_90x784x32_gflops"),
+    ("update   X S^T: (784 x 32) * (32 x 90)", "update_784x32x90_gflops"),
+    ("forward  W^T X: (10 x 784) * (784 x 32)", "forward_10x784x32_gflops"),
+    ("update   X S^T: (784 x 32) * (32 x 10)", "update_784x32x10_gflops")]]
+print(f"  {'kernel':<40}  {'GFLOP/s':>7}  {'% of FMA peak':>13}")
+for name, value in rows:
+    share = f"{100 * value / peak:.0f}" if value and peak else "-"
+    print(f"  {name:<40}  {'-' if value is None else format(value, '.1f'):>7}  {share:>13}")
+EOF
+echo
+
+# --------------------------------------------------------------------------------------------- configs
+if [[ $QUICK == 1 ]]; then
+  perf_config=$tmp/quick.toml
+  default_config=$tmp/quick.toml
+  sed -n '/^\[data\]/,/^$/p' bench/perf_grid.toml | sed '/^$/d' >"$perf_config"
+  cat >>"$perf_config" <<'EOF'
+limit_train = 3000
+
+[grid]
+epochs        = [1, 2]
+alpha         = [1e-4]
+learning_rate = [0.1]
+batch_size    = [64, 128]
+EOF
+else
+  perf_config=bench/perf_grid.toml
+  default_config=configs/fashion_mnist.toml
+fi
+# The peer's arguments, from the same config: grid and limit_train (it has no limit_test, scale or seed).
+mapfile -t peer_args < <($PY - "$perf_config" <<'EOF'
+import sys, tomllib
+with open(sys.argv[1], "rb") as f:
+    config = tomllib.load(f)
+grid, data = config["grid"], config.get("data", {})
+for option, key in [("--epochs", "epochs"), ("--alpha", "alpha"), ("--learning-rate", "learning_rate"),
+                    ("--batch-size", "batch_size")]:
+    print(option); print(",".join(repr(v) for v in grid[key]))
+if data.get("limit_train"):
+    print("--limit-train"); print(data["limit_train"])
+EOF
+)
+
+# ---------------------------------------------------------------------------------------------- runs
+# run LABEL MATCH COMMAND...: runs COMMAND under the PSS sampler; stdout, stderr and pss.json in $tmp/runs/LABEL.
+run() {
+  local label=$1 match=$2
+  shift 2
+  local dir=$tmp/runs/$label
+  mkdir -p "$dir"
+  printf '  %-10s %s\n' "$label" "$*" >>"$tmp/commands.txt"
+  printf '  %-10s ' "$label"
+  if ! $PY bench/pss_sampler.py --match "$match" --out "$dir/pss.json" -- "$@" >"$dir/stdout" 2>"$dir/stderr"; then
+    echo "FAILED: $*"
+    tail -n 20 "$dir/stderr" "$dir/stdout"
+    die "run $label failed"
+  fi
+  $PY -c 'import json, sys; r = json.load(open(sys.argv[1]))
+print("%9.2f s   peak total PSS %7.1f MB   sampler CPU %5.2f s   load avg %s" % (r["wall_seconds"],
+      r["peak_total_pss_mb"], r["sampler_cpu_seconds"], open("/proc/loadavg").read().split()[0]))' "$dir/pss.json"
+}
+hypergrid() {  # hypergrid LABEL RANKS CONFIG
+  run "$1" hypergrid scripts/mpirun.sh -np "$2" build/hypergrid run "$3" --output "$tmp/runs/$1/out"
+}
+peer() {  # peer LABEL DTYPE: 2 ranks, one BLAS thread each, without this machine's OpenBLAS overrides
+  run "$1" numpy_peer.py env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
+      scripts/mpirun.sh -np 2 "$PY" bench/numpy_peer.py --dtype "$2" "${peer_args[@]}"
+}
+
+echo "section 1 runs: $perf_config (wall time around mpirun, peak total PSS of the ranks)"
+for ((i = 1; i <= RUNS; i++)); do
+  [[ $SKIP_PEER == 1 ]] || peer "peer64-$i" float64
+  hypergrid "hg2-$i" 2 "$perf_config"
+done
+for ((i = 1; i <= RUNS; i++)); do hypergrid "hg1-$i" 1 "$perf_config"; done
+[[ $SKIP_PEER == 1 ]] || peer peer32-1 float32
+hypergrid hg4-1 4 "$perf_config"
+echo "section 2 runs: $default_config"
+hypergrid def1-1 1 "$default_config"
+hypergrid def2-1 2 "$default_config"
+plan=$(build/hypergrid plan "$perf_config" --ranks 2 2>/dev/null | tail -n 2 | tr '\n' ';' || true)
+echo
+
+# -------------------------------------------------------------------------------------------- report
+$PY - "$tmp" "$perf_config" "$default_config" "$plan" <<'EOF'
+import glob, gzip, json, math, os, statistics, struct, sys
+
+tmp, perf_config, default_config, plan = sys.argv[1:5]
+D, C = 784, 10  # features (28 x 28 pixels) and classes of Fashion-MNIST
+
+
+def load_run(directory):
+    run = {"label": os.path.basename(directory)}
+    with open(os.path.join(directory, "pss.json")) as f:
+        run["pss"] = json.load(f)
+    summary = os.path.join(directory, "out", "summary.json")
+    if os.path.exists(summary):
+        with open(summary) as f:
+            run["summary"] = json.load(f)
+    with open(os.path.join(directory, "stdout")) as f:
+        lines = [line for line in f if line.startswith("{")]
+    if lines and not os.path.exists(summary):
+        run["peer"] = json.loads(lines[-1])
+    return run
+
+
+groups = {}
+for directory in sorted(glob.glob(os.path.join(tmp, "runs", "*"))):
+    run = load_run(directory)
+    groups.setdefault(run["label"].rsplit("-", 1)[0], []).append(run)
+with open(os.path.join(tmp, "gemm.json")) as f:
+    probe = json.load(f)
+
+NAMES = {"peer64": ("numpy peer float64", 2), "hg2": ("hypergrid", 2), "hg1": ("hypergrid", 1),
+         "peer32": ("numpy peer float32", 2), "hg4": ("hypergrid (oversubscribed)", 4),
+         "def1": ("hypergrid", 1), "def2": ("hypergrid", 2)}
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def wall(group):
+    return median(r["pss"]["wall_seconds"] for r in groups.get(group, []))
+
+
+def pss_total(group):
+    return median(r["pss"]["peak_total_pss_mb"] for r in groups.get(group, []))
+
+
+def phase(group, name):
+    """Median of one phase over the runs: summary.json seconds for hypergrid, the peer's own timers."""
+    values = []
+    for r in groups.get(group, []):
+        if "summary" in r:
+            values.append(r["summary"]["seconds"].get(name))
+        elif "peer" in r:
+            p = r["peer"]
+            values.append({"sweep": p["seconds_sweep"], "final": p["seconds_final"], "total": p["seconds_total"],
+                           "load": p["seconds_total"] - p["seconds_sweep"] - p["seconds_final"]}.get(name))
+    return median(values)
+
+
+def accuracy(run):
+    return run["summary"]["test"]["accuracy"] if "summary" in run else run["peer"]["test_accuracy"]
+
+
+def best(run):
+    b = run["summary"]["best"] if "summary" in run else run["peer"]["best"]
+    return f"{b['epochs']}/{b['alpha']:g}/{b['learning_rate']:g}/{b['batch_size']}"
+
+
+def per_rank(group, key):
+    """Median over the runs of each rank's figure: summary.json peak_memory_mb or the sampler's PSS peaks."""
+    columns = []
+    for r in groups.get(group, []):
+        if key == "rss":
+            values = r.get("summary", {}).get("peak_memory_mb")
+        else:
+            values = [p["peak_pss_mb"] for p in r["pss"]["processes"]]
+        if values:
+            columns.append(values)
+    if not columns:
+        return "n/a"
+    width = max(len(c) for c in columns)
+    return " ".join(f"{median(c[i] for c in columns if i < len(c)):.0f}" for i in range(width))
+
+
+def fmt(value, spec=".2f", none="-"):
+    return none if value is None else format(value, spec)
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def table(header, rows, left=(0,)):
+    """Columns of text, numbers right-aligned; the columns in `left` left-aligned."""
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
+    for row in [header] + rows:
+        print("  " + "  ".join(str(x).ljust(w) if j in left else str(x).rjust(w)
+                               for j, (x, w) in enumerate(zip(row, widths))).rstrip())
+
+
+def percent(part, whole):
+    return None if part is None or not whole else 100 * part / whole
+
+
+def examples(summary):
+    """(n_train, n_all) of a run: its training set size after limit_train, minus the validation split."""
+    data = summary["config"]["data"]
+    n_all = data.get("limit_train") or 0
+    labels = data["train"]["labels"]
+    with (gzip.open if labels.endswith(".gz") else open)(labels, "rb") as f:  # IDX header: magic, count
+        count = struct.unpack(">I", f.read(8)[4:])[0]
+    n_all = min(n_all, count) if n_all else count
+    n_val = math.floor(n_all * data.get("validation_fraction", 0.2) + 0.5)
+    return n_all - n_val, n_all
+
+
+core_peak = probe["fma_peak_gflops"]
+
+
+# ------------------------------------------------------------------------------- section 1
+print(f"section 1: {perf_config}")
+print("-" * 90)
+order = [g for g in ["peer64", "hg2", "hg1", "peer32", "hg4"] if g in groups]
+rows = []
+for g in order:
+    runs = groups[g]
+    walls = [r["pss"]["wall_seconds"] for r in runs]
+    accs = sorted({accuracy(r) for r in runs})
+    acc = f"{100 * accs[0]:.2f}%" + ("" if len(accs) == 1 else f"..{100 * accs[-1]:.2f}%")
+    name, ranks = NAMES[g]
+    rows.append([name, ranks, len(runs), fmt(median(walls)), fmt(min(walls)), fmt(max(walls)), acc, best(runs[0]),
+                 fmt(pss_total(g), ".0f")])
+print("wall time around mpirun (s), test accuracy, best trial (epochs/alpha/lr/batch), peak total PSS (MB)")
+table(["tool", "ranks", "runs", "median", "min", "max", "test acc", "best e/a/lr/b", "PSS MB"], rows, left=(0, 7))
+print()
+
+print("phases, median over runs (s): hypergrid from summary.json; the peer's 'load' is its total minus")
+print("sweep and final (loading, conversion, setup)")
+rows = []
+for g in order:
+    name, ranks = NAMES[g]
+    rows.append([f"{name}, {ranks} rank{'s' if ranks > 1 else ''}"] +
+                [fmt(phase(g, p), ".3f" if p == "configure" else ".2f") for p in ["configure", "load", "sweep", "final", "total"]] +
+                [fmt(wall(g))])
+table(["run", "configure", "load", "sweep", "final", "total", "wall"], rows)
+print()
+
+print("peak memory per rank (MB, rank 0 first): RSS from summary.json peak_memory_mb, PSS from the sampler")
+table(["run", "RSS per rank", "PSS per rank", "PSS total"],
+      [[f"{NAMES[g][0]}, {NAMES[g][1]} rank{'s' if NAMES[g][1] > 1 else ''}", per_rank(g, "rss"), per_rank(g, "pss"),
+        fmt(pss_total(g), ".0f")] for g in order], left=(0, 1, 2))
+print()
+
+print("figures")
+t_peer, t2, t1, t4 = wall("peer64"), wall("hg2"), wall("hg1"), wall("hg4")
+if t_peer is not None:
+    speedup = ratio(t_peer, t2)
+    print(f"  speed-up, peer float64 / hypergrid, 2 ranks (median wall): {fmt(speedup)}x   (target >= 10x: "
+          f"{'met' if speedup >= 10 else 'NOT met'})")
+    if "peer32" in groups:
+        print(f"  speed-up, peer float32 / hypergrid, 2 ranks (for information): {fmt(ratio(wall('peer32'), t2))}x")
+reference = groups["hg2"][0]["summary"]
+grid = reference["config"]["grid"]
+n_train, n_all = examples(reference)
+trial_epochs = sum(grid["epochs"]) * len(grid["alpha"]) * len(grid["learning_rate"]) * len(grid["batch_size"])
+best_epochs = reference["best"]["epochs"]
+sweep_flop = 4 * D * C * trial_epochs * n_train
+final_flop = 4 * D * C * best_epochs * n_all
+work = sweep_flop + final_flop
+print(f"  work = 4 d c (sum over the {reference['trials']} trials of epochs x n_train) + 4 d c best_epochs n_all")
+print(f"       = 4*{D}*{C}*({trial_epochs}*{n_train}) + 4*{D}*{C}*{best_epochs}*{n_all}"
+      f" = {sweep_flop / 1e12:.4g} + {final_flop / 1e12:.4g} = {work / 1e12:.4g} TFLOP")
+for g, t, cores in [("hg2", t2, 2), ("hg1", t1, 1)]:
+    if t:
+        rate = work / t / 1e9
+        peak = cores * core_peak if core_peak else None
+        against = f" = {100 * rate / peak:.1f}% of the {cores}-core FMA peak ({cores} x {core_peak:.1f})" if peak else ""
+        print(f"  effective GFLOP/s, hypergrid {cores} rank{'s' if cores > 1 else ''} (work / median wall): "
+              f"{rate:.1f}{against}")
+        s = phase(g, "sweep")
+        if s:
+            print(f"      sweep phase alone (sweep work / median sweep seconds): {sweep_flop / s / 1e9:.1f}")
+if t1 and t2:
+    print(f"  parallel efficiency 1 -> 2 ranks, T1 / (2 T2): whole run (wall) {t1 / (2 * t2):.2f}, "
+          f"sweep phase {fmt(ratio(phase('hg1', 'sweep'), 2 * phase('hg2', 'sweep')))}")
+if plan:
+    print(f"  plan for 2 ranks: {plan.strip(';').replace(';', '; ')}")
+p4, p1 = pss_total("hg4"), pss_total("hg1")
+if p4 and p1:
+    r = p4 / p1
+    print(f"  peak total PSS, 4 ranks / 1 rank: {p4:.0f} / {p1:.0f} MB = {r:.2f}   (target <= 1.3: "
+          f"{'met' if r <= 1.3 else 'NOT met'})")
+print()
+
+# ------------------------------------------------------------------------------- section 2
+print(f"section 2: default sweep {default_config}, one run each")
+print("-" * 90)
+rows = []
+for g in ["def1", "def2"]:
+    r = groups[g][0]
+    s = r["summary"]["seconds"]
+    rows.append([NAMES[g][1], fmt(r["pss"]["wall_seconds"])] + [fmt(s.get(p), ".3f" if p == "configure" else ".2f")
+                for p in ["configure", "load", "sweep", "final", "total"]] +
+                [f"{100 * accuracy(r):.2f}%", best(r), fmt(r["pss"]["peak_total_pss_mb"], ".0f"), per_rank(g, "rss")])
+table(["ranks", "wall", "configure", "load", "sweep", "final", "total", "test acc", "best e/a/lr/b", "PSS MB",
+       "peak memory per rank (MB)"], rows, left=(8, 10))
+EOF
+echo
+echo "commands"
+cat "$tmp/commands.txt"
+echo "load avg  $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) at the end"
+echo "saved to $report"
+
+exec >&- 2>&-  # let tee finish writing the report before the temporary directory goes
+wait "$tee_pid" 2>/dev/null || true

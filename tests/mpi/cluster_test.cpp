@@ -1,0 +1,364 @@
+// Tests for hypergrid::Cluster at whatever rank count mpiexec gives (ctest runs 1 to 4): agreement on
+// errors, node-shared datasets, and collecting results on rank 0.
+//
+// Every rank runs every test. Collective calls are made unconditionally and checks are CHECKs, not
+// REQUIREs, before the last collective of a test, so a failed check on one rank cannot leave the
+// others waiting. main.cpp agrees on the exit status.
+
+#include "hypergrid/cluster.hpp"
+#include "hypergrid/errors.hpp"
+#include "hypergrid/text_format.hpp"
+#include "support/synthetic.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace hypergrid::testing {
+Cluster& test_cluster();  // main.cpp
+}
+
+using namespace hypergrid;
+using hypergrid::testing::make_synthetic;
+using hypergrid::testing::test_cluster;
+
+namespace {
+
+int sum_over_ranks(int value) {
+    int sum = 0;
+    MPI_Allreduce(&value, &sum, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    return sum;
+}
+
+/// True when `value` is the same on every rank.
+bool same_on_all_ranks(std::uint64_t value) {
+    std::uint64_t low = 0, high = 0;
+    MPI_Allreduce(&value, &low, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(&value, &high, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+    return low == high;
+}
+
+/// This rank's index among the ranks of its node (0 = the node leader).
+int rank_on_node() {
+    MPI_Comm node = MPI_COMM_NULL;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    int rank = 0;
+    MPI_Comm_rank(node, &rank);
+    MPI_Comm_free(&node);
+    return rank;
+}
+
+int node_count() { return sum_over_ranks(rank_on_node() == 0 ? 1 : 0); }
+
+/// FNV-1a over raw bytes.
+std::uint64_t fnv1a(const void* data, std::size_t bytes, std::uint64_t hash = 0xcbf29ce484222325ULL) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < bytes; ++i) hash = (hash ^ p[i]) * 0x100000001b3ULL;
+    return hash;
+}
+
+std::uint64_t checksum(const DatasetView& view) {
+    std::uint64_t hash = fnv1a(&view.count, sizeof view.count);
+    hash = fnv1a(&view.dims, sizeof view.dims, hash);
+    hash = fnv1a(view.features, static_cast<std::size_t>(view.count * view.dims) * sizeof(float), hash);
+    return fnv1a(view.labels, static_cast<std::size_t>(view.count) * sizeof(std::int32_t), hash);
+}
+
+bool same_contents(const DatasetView& view, const Dataset& expected) {
+    return view.count == expected.count && view.dims == expected.dims &&
+           std::memcmp(view.features, expected.features.data(), expected.features.size() * sizeof(float)) == 0 &&
+           std::memcmp(view.labels, expected.labels.data(), expected.labels.size() * sizeof(std::int32_t)) == 0;
+}
+
+/// The two datasets the node leaders load; every rank can rebuild them to compare.
+std::vector<Dataset> two_datasets() { return {make_synthetic(257, 13, 4, 1), make_synthetic(31, 5, 3, 2)}; }
+
+/// What agree() did on this rank.
+struct Outcome {
+    bool rank_failure = false;  ///< threw RankFailure
+    bool other = false;         ///< threw anything else (a bug)
+    std::string message;
+    int exit_code = 0;
+};
+
+template <class Call>
+Outcome outcome_of(Call&& call) {
+    Outcome outcome;
+    try {
+        call();
+    } catch (const RankFailure& failure) {
+        outcome.rank_failure = true;
+        outcome.message = failure.what();
+        outcome.exit_code = failure.exit_code();
+    } catch (...) {
+        outcome.other = true;
+    }
+    return outcome;
+}
+
+Outcome agree_outcome(const std::function<void()>& work) {
+    return outcome_of([&] { test_cluster().agree(work); });
+}
+
+/// The message every rank should see when rank `source` failed with `message`.
+std::string agreed_message(int source, const std::string& message) {
+    return source == 0 ? message : "rank " + std::to_string(source) + ": " + message;
+}
+
+void check_every_rank_failed(const Outcome& outcome, const std::string& message, int exit_code) {
+    CHECK_FALSE(outcome.other);
+    CHECK(outcome.rank_failure);
+    CHECK(outcome.message == message);
+    CHECK(outcome.exit_code == exit_code);
+    CHECK(sum_over_ranks(outcome.rank_failure ? 1 : 0) == test_cluster().size());
+}
+
+/// A result record determined by its trial id and rank; every fourth diverged with NaN metrics.
+TrialResult record(std::int64_t trial, int rank) {
+    TrialResult r;
+    r.trial = trial;
+    r.hyper = {static_cast<int>(trial % 5) + 1, 0.001 * static_cast<double>(trial), 0.1 / static_cast<double>(trial + 1),
+               static_cast<int>(trial) + 1};
+    const bool diverged = trial % 4 == 3;
+    r.val_cost = diverged ? std::numeric_limits<double>::quiet_NaN() : 1.0 / static_cast<double>(trial + 3);
+    r.val_cross_entropy = diverged ? std::numeric_limits<double>::quiet_NaN() : r.val_cost / 2;
+    r.val_accuracy = static_cast<double>(trial % 10) / 10.0;
+    r.status = diverged ? TrialStatus::diverged : TrialStatus::ok;
+    r.seconds = 0.5 * static_cast<double>(trial);
+    r.rank = rank;
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("agree returns normally when every rank succeeds", "[mpi]") {
+    Cluster& cluster = test_cluster();
+    int ran = 0;
+    const Outcome outcome = agree_outcome([&] { ran = 1; });
+    CHECK_FALSE(outcome.rank_failure);
+    CHECK_FALSE(outcome.other);
+    CHECK(sum_over_ranks(ran) == cluster.size());
+    CHECK(sum_over_ranks(cluster.rank()) == cluster.size() * (cluster.size() - 1) / 2);  // ranks 0..size-1
+    CHECK(cluster.is_root() == (cluster.rank() == 0));
+}
+
+TEST_CASE("agree turns one rank's error into the same RankFailure on every rank", "[mpi]") {
+    Cluster& cluster = test_cluster();
+    const int last = cluster.size() - 1;
+
+    SECTION("an InputError on the last rank: exit code 2, its message") {
+        const Outcome outcome = agree_outcome([&] {
+            if (cluster.rank() == last) throw InputError("x.toml:3: bad");
+        });
+        check_every_rank_failed(outcome, agreed_message(last, "x.toml:3: bad"), 2);
+        if (last > 0) CHECK(outcome.message == "rank " + std::to_string(last) + ": x.toml:3: bad");
+    }
+    SECTION("a std::runtime_error on the last rank: exit code 1") {
+        const Outcome outcome = agree_outcome([&] {
+            if (cluster.rank() == last) throw std::runtime_error("disk full");
+        });
+        check_every_rank_failed(outcome, agreed_message(last, "disk full"), 1);
+    }
+    SECTION("an error on rank 0 keeps its message as it is") {
+        const Outcome outcome = agree_outcome([&] {
+            if (cluster.rank() == 0) throw InputError("data/train.csv:7: not a number");
+        });
+        check_every_rank_failed(outcome, "data/train.csv:7: not a number", 2);
+    }
+    SECTION("when several ranks fail, the lowest failing rank speaks for all") {
+        const int first = std::min(1, last);
+        const Outcome outcome = agree_outcome([&] {
+            if (cluster.rank() == first) throw std::runtime_error("first");
+            if (cluster.rank() == last) throw InputError("second");
+        });
+        check_every_rank_failed(outcome, agreed_message(first, "first"), 1);
+    }
+    SECTION("every rank failing") {
+        const Outcome outcome = agree_outcome([&] { throw InputError("everyone: " + std::to_string(cluster.rank())); });
+        check_every_rank_failed(outcome, "everyone: 0", 2);
+    }
+    // Whatever happened above, the ranks are still in step.
+    const Outcome after = agree_outcome([] {});
+    CHECK_FALSE(after.rank_failure);
+    CHECK_FALSE(after.other);
+}
+
+TEST_CASE("share_per_node gives every rank the leader's datasets", "[mpi]") {
+    Cluster& cluster = test_cluster();
+    const bool leader = rank_on_node() == 0;
+    const int nodes = node_count();
+    const std::vector<Dataset> expected = two_datasets();
+
+    int calls = 0;
+    NodeSharedData shared;
+    const Outcome outcome = outcome_of([&] {
+        cluster.share_per_node(
+            [&] {
+                ++calls;
+                return two_datasets();
+            },
+            shared);
+    });
+    CHECK_FALSE(outcome.rank_failure);
+    CHECK_FALSE(outcome.other);
+
+    // The loader runs once per node, on its leader only.
+    CHECK(calls == (leader ? 1 : 0));
+    CHECK(sum_over_ranks(calls) == nodes);
+
+    const std::vector<DatasetView>& views = shared.views();
+    CHECK(views.size() == 2);
+    std::uint64_t hash = views.size();
+    for (std::size_t i = 0; i < std::min<std::size_t>(views.size(), 2); ++i) {
+        INFO("dataset " << i);
+        CHECK(views[i].count == expected[i].count);
+        CHECK(views[i].dims == expected[i].dims);
+        CHECK(reinterpret_cast<std::uintptr_t>(views[i].features) % alignof(float) == 0);
+        CHECK(reinterpret_cast<std::uintptr_t>(views[i].labels) % alignof(std::int32_t) == 0);
+        // The bytes the leader loaded (every rank can rebuild them: the generator is deterministic).
+        CHECK(same_contents(views[i], expected[i]));
+        hash = fnv1a(&hash, sizeof hash, checksum(views[i]));
+    }
+    // And every rank, on every node, sees the same bytes.
+    CHECK(same_on_all_ranks(hash));
+
+    SECTION("a second dataset share lives beside the first") {
+        NodeSharedData other;
+        cluster.share_per_node([] { return std::vector<Dataset>{make_synthetic(9, 2, 2, 77)}; }, other);
+        CHECK(other.views().size() == 1);
+        if (!other.views().empty()) CHECK(same_contents(other.views()[0], make_synthetic(9, 2, 2, 77)));
+        for (std::size_t i = 0; i < std::min<std::size_t>(views.size(), 2); ++i)
+            CHECK(same_contents(shared.views()[i], expected[i]));
+    }
+    SECTION("a loader with nothing to share gives no views") {
+        NodeSharedData nothing;
+        cluster.share_per_node([] { return std::vector<Dataset>{}; }, nothing);
+        CHECK(nothing.views().empty());
+    }
+}
+
+TEST_CASE("share_per_node agrees on a loader's failure", "[mpi]") {
+    Cluster& cluster = test_cluster();
+    // Rank 0 leads its node and is the lowest rank, so its message is the one every rank reports.
+    SECTION("an InputError on the leader") {
+        NodeSharedData shared;
+        const Outcome outcome = outcome_of([&] {
+            cluster.share_per_node([]() -> std::vector<Dataset> { throw InputError("data.idx: truncated"); }, shared);
+        });
+        check_every_rank_failed(outcome, "data.idx: truncated", 2);
+    }
+    SECTION("any other exception on the leader") {
+        NodeSharedData shared;
+        const Outcome outcome = outcome_of([&] {
+            cluster.share_per_node([]() -> std::vector<Dataset> { throw std::runtime_error("out of memory"); }, shared);
+        });
+        check_every_rank_failed(outcome, "out of memory", 1);
+    }
+    // A failed share leaves the cluster usable.
+    NodeSharedData shared;
+    cluster.share_per_node([] { return std::vector<Dataset>{make_synthetic(5, 3, 2, 4)}; }, shared);
+    CHECK(shared.views().size() == 1);
+    MPI_Barrier(MPI_COMM_WORLD);  // leave the test in step
+}
+
+TEST_CASE("run_and_collect brings every result to rank 0 exactly once", "[mpi]") {
+    Cluster& cluster = test_cluster();
+    const int rank = cluster.rank();
+    constexpr int kPerRank = 5;
+    const std::int64_t total = std::int64_t{kPerRank} * cluster.size();
+
+    std::vector<TrialResult> collected;
+    int collect_calls = 0;
+    int polls = 0;
+    const Outcome outcome = outcome_of([&] {
+        cluster.run_and_collect(
+            [&](const Cluster::Report& report, const std::function<void()>& poll) {
+                auto mine = [&](int i) { return record(rank * 10 + i, rank); };
+                report({mine(0)});
+                poll();
+                ++polls;
+                // Stagger the ranks so results arrive while rank 0 is between polls.
+                std::this_thread::sleep_for(std::chrono::milliseconds(3 * rank));
+                report({mine(1), mine(2)});
+                poll();
+                poll();
+                polls += 2;
+                report({mine(3)});
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                poll();
+                ++polls;
+                report({mine(4)});
+            },
+            total,
+            [&](const std::vector<TrialResult>& results) {
+                ++collect_calls;
+                collected.insert(collected.end(), results.begin(), results.end());
+            });
+    });
+    CHECK_FALSE(outcome.rank_failure);
+    CHECK_FALSE(outcome.other);
+    CHECK(polls == 4);
+
+    if (cluster.is_root()) {
+        CHECK(static_cast<std::int64_t>(collected.size()) == total);
+        std::map<std::int64_t, int> times;
+        for (const TrialResult& r : collected) {
+            ++times[r.trial];
+            CHECK(r == record(r.trial, static_cast<int>(r.trial / 10)));  // intact, NaN metrics included
+        }
+        for (int source = 0; source < cluster.size(); ++source)
+            for (int i = 0; i < kPerRank; ++i) {
+                INFO("trial " << source * 10 + i);
+                CHECK(times[source * 10 + i] == 1);
+            }
+        CHECK(static_cast<std::int64_t>(times.size()) == total);
+    } else {
+        CHECK(collect_calls == 0);  // only rank 0 collects
+        CHECK(collected.empty());
+    }
+    MPI_Barrier(MPI_COMM_WORLD);  // leave the test in step
+}
+
+TEST_CASE("run_and_collect waits for results rank 0 did not poll for", "[mpi]") {
+    Cluster& cluster = test_cluster();
+    const int rank = cluster.rank();
+    // Rank 0 has no work and never polls; every other rank reports three results in one batch.
+    const std::int64_t total = 3 * std::int64_t{cluster.size() - 1};
+    std::vector<std::int64_t> trials;
+    const Outcome outcome = outcome_of([&] {
+        cluster.run_and_collect(
+            [&](const Cluster::Report& report, const std::function<void()>&) {
+                if (rank != 0) report({record(rank * 10, rank), record(rank * 10 + 1, rank), record(rank * 10 + 2, rank)});
+            },
+            total,
+            [&](const std::vector<TrialResult>& results) {
+                for (const TrialResult& r : results) trials.push_back(r.trial);
+            });
+    });
+    CHECK_FALSE(outcome.rank_failure);
+    CHECK_FALSE(outcome.other);
+    if (cluster.is_root()) {
+        std::sort(trials.begin(), trials.end());
+        std::vector<std::int64_t> expected;
+        for (int source = 1; source < cluster.size(); ++source)
+            for (int i = 0; i < 3; ++i) expected.push_back(source * 10 + i);
+        CHECK(trials == expected);
+    } else {
+        CHECK(trials.empty());
+    }
+    MPI_Barrier(MPI_COMM_WORLD);  // leave the test in step
+}

@@ -1,0 +1,292 @@
+// Tests for the pure planning decisions: packing the grid into units of work, longest-first
+// assignment of units to ranks, and picking the best result.
+
+#include "hypergrid/plan.hpp"
+#include "support/synthetic.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <set>
+#include <vector>
+
+using namespace hypergrid;
+using hypergrid::testing::make_result;
+using hypergrid::testing::TestRandom;
+
+namespace {
+
+// 3 epoch counts (unsorted), 3 x 3 = 9 (alpha, learning_rate) pairs, 2 batch sizes: 54 trials.
+GridConfig plan_axes() { return {{20, 5, 10}, {0.0, 0.001, 0.01}, {0.3, 0.1, 0.03}, {64, 16}}; }
+
+constexpr std::int64_t kExamples = 1000;
+
+/// Checks that the units answer every trial of the grid exactly once, with the right hyperparameters.
+void check_covers_grid(const Grid& grid, const std::vector<WorkUnit>& units) {
+    std::vector<int> seen(static_cast<std::size_t>(grid.size()), 0);
+    for (std::size_t u = 0; u < units.size(); ++u) {
+        const WorkUnit& unit = units[u];
+        REQUIRE(unit.learning_rates.size() == unit.model_count());
+        REQUIRE(unit.trials.size() == unit.model_count());
+        for (std::size_t m = 0; m < unit.model_count(); ++m) {
+            REQUIRE(unit.trials[m].size() == unit.checkpoints.size());
+            for (std::size_t k = 0; k < unit.checkpoints.size(); ++k) {
+                const std::int64_t id = unit.trials[m][k];
+                INFO("unit " << u << " model " << m << " checkpoint " << k << " trial " << id);
+                REQUIRE(id >= 0);
+                REQUIRE(id < grid.size());
+                ++seen[static_cast<std::size_t>(id)];
+                const Hyperparameters h = grid.at(id);
+                CHECK(h.epochs == unit.checkpoints[k]);
+                CHECK(h.alpha == unit.alphas[m]);
+                CHECK(h.learning_rate == unit.learning_rates[m]);
+                CHECK(h.batch_size == unit.batch_size);
+            }
+        }
+    }
+    for (std::size_t id = 0; id < seen.size(); ++id) {
+        INFO("trial " << id);
+        CHECK(seen[id] == 1);
+    }
+}
+
+/// A unit's cost as plan.hpp defines it: its models' model-epoch cost over every example.
+double expected_cost(const WorkUnit& unit) {
+    return model_epoch_cost(unit.epochs(), unit.batch_size) * static_cast<double>(kExamples) *
+           static_cast<double>(unit.model_count());
+}
+
+double max_of(const std::vector<double>& values) { return *std::max_element(values.begin(), values.end()); }
+
+/// Cost vectors the assignment tests run over.
+std::vector<std::vector<double>> cost_vectors() {
+    std::vector<std::vector<double>> vectors;
+    vectors.push_back(std::vector<double>(20, 1.0));  // equal
+    TestRandom random(42);
+    std::vector<double> uneven(37);
+    for (double& cost : uneven) cost = random.uniform(1.0, 100.0);
+    vectors.push_back(uneven);
+    std::vector<double> huge(30, 1.0);
+    huge[17] = 1000.0;  // one unit dwarfs the rest
+    vectors.push_back(huge);
+    vectors.push_back({5.0});  // a single unit
+    return vectors;
+}
+
+}  // namespace
+
+TEST_CASE("make_units covers every trial exactly once", "[plan]") {
+    const Grid grid(plan_axes());
+    for (const int per_unit : {1, 2, 4, 9, 100}) {
+        INFO("models_per_unit " << per_unit);
+        check_covers_grid(grid, make_units(grid, per_unit, kExamples));
+        for (int ranks = 1; ranks <= 64; ++ranks) {  // however many units the rank count asks for
+            INFO(ranks << " ranks");
+            check_covers_grid(grid, make_units(grid, per_unit, kExamples, min_units_for(ranks)));
+        }
+    }
+    const Grid single({{3}, {0.0}, {0.1}, {8}});
+    check_covers_grid(single, make_units(single, 9, kExamples));
+}
+
+TEST_CASE("make_units orders checkpoints ascending whatever the epochs axis order", "[plan]") {
+    const Grid grid(plan_axes());  // epochs written as 20, 5, 10
+    const std::vector<WorkUnit> units = make_units(grid, 4, kExamples);
+    REQUIRE(!units.empty());
+    for (const WorkUnit& unit : units) {
+        CHECK(unit.checkpoints == std::vector<int>{5, 10, 20});
+        CHECK(unit.epochs() == 20);
+    }
+}
+
+TEST_CASE("make_units packs each batch size's pairs in consecutive near-equal chunks", "[plan]") {
+    const GridConfig axes = plan_axes();
+    const Grid grid(axes);
+
+    SECTION("9 pairs, at most 4 a unit: three units of 3 per batch size") {
+        const std::vector<WorkUnit> units = make_units(grid, 4, kExamples);
+        REQUIRE(units.size() == 6);
+        const std::vector<int> batches{64, 64, 64, 16, 16, 16};  // batch-size axis order
+        for (std::size_t u = 0; u < units.size(); ++u) {
+            INFO("unit " << u);
+            CHECK(units[u].model_count() == 3);
+            CHECK(units[u].batch_size == batches[u]);
+            CHECK(units[u].cost == Approx(model_epoch_cost(20, batches[u]) * kExamples * 3).epsilon(1e-12));
+        }
+        std::vector<double> costs;
+        for (const WorkUnit& unit : units) costs.push_back(unit.cost);
+        CHECK(unit_costs(units) == costs);
+    }
+    for (const int per_unit : {1, 2, 3, 4, 5, 8, 9, 10, 1000}) {
+        INFO("models_per_unit " << per_unit);
+        const std::vector<WorkUnit> units = make_units(grid, per_unit, kExamples);
+        const std::size_t chunks = (9 + static_cast<std::size_t>(per_unit) - 1) / static_cast<std::size_t>(per_unit);
+        REQUIRE(units.size() == 2 * std::min<std::size_t>(chunks, 9));  // the fewest chunks of at most per_unit
+        for (std::size_t group = 0; group < 2; ++group) {
+            std::vector<std::pair<double, double>> pairs;  // the group's (alpha, learning_rate) in unit order
+            std::size_t smallest = 9, largest = 0;
+            for (std::size_t u = group * units.size() / 2; u < (group + 1) * units.size() / 2; ++u) {
+                CHECK(units[u].batch_size == axes.batch_size[group]);
+                CHECK(units[u].model_count() <= static_cast<std::size_t>(per_unit));
+                smallest = std::min(smallest, units[u].model_count());
+                largest = std::max(largest, units[u].model_count());
+                CHECK(units[u].cost == Approx(expected_cost(units[u])).epsilon(1e-12));
+                for (std::size_t m = 0; m < units[u].model_count(); ++m)
+                    pairs.emplace_back(units[u].alphas[m], units[u].learning_rates[m]);
+            }
+            CHECK(largest - smallest <= 1);  // near-equal
+            std::vector<std::pair<double, double>> expected;  // grid order: alpha outer, learning_rate inner
+            for (const double alpha : axes.alpha)
+                for (const double rate : axes.learning_rate) expected.emplace_back(alpha, rate);
+            CHECK(pairs == expected);
+        }
+    }
+}
+
+TEST_CASE("make_units splits the largest chunks until there are min_units units", "[plan]") {
+    const Grid grid(plan_axes());  // 2 batch sizes x 9 pairs: at most 18 units
+    auto sizes = [&](std::int64_t min_units) {
+        std::vector<std::size_t> counts;
+        for (const WorkUnit& unit : make_units(grid, 9, kExamples, min_units)) counts.push_back(unit.model_count());
+        std::sort(counts.begin(), counts.end());
+        return counts;
+    };
+    CHECK(sizes(1) == std::vector<std::size_t>{9, 9});
+    CHECK(sizes(2) == std::vector<std::size_t>{9, 9});
+    CHECK(sizes(3) == std::vector<std::size_t>{4, 5, 9});
+    CHECK(sizes(4) == std::vector<std::size_t>{4, 4, 5, 5});
+    CHECK(sizes(5) == std::vector<std::size_t>{3, 3, 3, 4, 5});
+    CHECK(sizes(18) == std::vector<std::size_t>(18, 1));
+    CHECK(sizes(1000) == std::vector<std::size_t>(18, 1));  // the grid allows no more
+
+    for (std::int64_t min_units = 1; min_units <= 25; ++min_units) {
+        INFO("min_units " << min_units);
+        const std::vector<WorkUnit> units = make_units(grid, 4, kExamples, min_units);
+        // Splitting adds one unit at a time, from the 6 units of at most 4, up to one unit per pair.
+        CHECK(static_cast<std::int64_t>(units.size()) == std::max<std::int64_t>(6, std::min<std::int64_t>(min_units, 18)));
+        check_covers_grid(grid, units);
+        for (const WorkUnit& unit : units) CHECK(unit.model_count() <= 4);
+    }
+}
+
+TEST_CASE("model_epoch_cost is one per epoch plus a step overhead that shrinks with the batch", "[plan]") {
+    for (const int batch : {1, 8, 32, 512}) {
+        INFO("batch " << batch);
+        CHECK(model_epoch_cost(1, batch) > 1.0);
+        CHECK(model_epoch_cost(10, batch) == Approx(10 * model_epoch_cost(1, batch)).epsilon(1e-12));
+        CHECK(model_epoch_cost(3, batch) > model_epoch_cost(3, 2 * batch));  // fewer steps an epoch
+    }
+    CHECK(model_epoch_cost(7, 1 << 30) == Approx(7.0).epsilon(1e-6));  // huge batches: the epochs alone
+}
+
+TEST_CASE("min_units_for asks for enough units to balance the ranks", "[plan]") {
+    for (int ranks = 2; ranks <= 64; ++ranks) CHECK(min_units_for(ranks) == 3 * ranks);  // three per rank
+    CHECK(min_units_for(1) >= 1);
+}
+
+TEST_CASE("units depend only on the grid and min_units", "[plan]") {
+    // The packing (trial ids, hyperparameters) does not even depend on the training-set size, which
+    // only scales the cost.
+    const Grid grid(plan_axes());
+    for (const std::int64_t min_units : {std::int64_t{1}, std::int64_t{12}}) {
+        const std::vector<WorkUnit> a = make_units(grid, 4, kExamples, min_units);
+        const std::vector<WorkUnit> b = make_units(grid, 4, 7 * kExamples, min_units);
+        REQUIRE(a.size() == b.size());
+        for (std::size_t u = 0; u < a.size(); ++u) {
+            CHECK(a[u].trials == b[u].trials);
+            CHECK(a[u].alphas == b[u].alphas);
+            CHECK(a[u].learning_rates == b[u].learning_rates);
+            CHECK(a[u].batch_size == b[u].batch_size);
+            CHECK(a[u].checkpoints == b[u].checkpoints);
+            CHECK(b[u].cost == Approx(7 * a[u].cost).epsilon(1e-12));
+        }
+    }
+}
+
+TEST_CASE("assign_longest_first assigns each unit once within the greedy bound", "[plan]") {
+    for (const std::vector<double>& costs : cost_vectors()) {
+        const double total = std::accumulate(costs.begin(), costs.end(), 0.0);
+        const double largest = max_of(costs);
+        for (int ranks = 1; ranks <= 64; ++ranks) {
+            INFO(costs.size() << " units, " << ranks << " ranks");
+            const std::vector<int> owner = assign_longest_first(costs, ranks);
+            REQUIRE(owner.size() == costs.size());
+            std::vector<double> load(static_cast<std::size_t>(ranks), 0.0);
+            for (const int rank : owner) {
+                REQUIRE(rank >= 0);
+                REQUIRE(rank < ranks);
+            }
+            for (std::size_t u = 0; u < costs.size(); ++u) load[static_cast<std::size_t>(owner[u])] += costs[u];
+            // A unit goes to the least-loaded rank, whose load is at most the mean: so no rank exceeds
+            // the mean plus one unit.
+            CHECK(max_of(load) <= total / ranks + largest + 1e-9 * total);
+            if (ranks >= static_cast<int>(costs.size())) CHECK(max_of(load) == largest);  // one unit each
+
+            const std::vector<std::vector<std::size_t>> lists = units_per_rank(costs, ranks);
+            REQUIRE(lists.size() == static_cast<std::size_t>(ranks));
+            std::vector<int> times(costs.size(), 0);
+            for (std::size_t r = 0; r < lists.size(); ++r) {
+                for (std::size_t i = 0; i < lists[r].size(); ++i) {
+                    const std::size_t unit = lists[r][i];
+                    REQUIRE(unit < costs.size());
+                    ++times[unit];
+                    CHECK(owner[unit] == static_cast<int>(r));
+                    if (i > 0) CHECK(costs[lists[r][i - 1]] >= costs[unit]);  // runs longest first
+                }
+            }
+            CHECK(std::all_of(times.begin(), times.end(), [](int t) { return t == 1; }));
+        }
+    }
+}
+
+TEST_CASE("assign_longest_first breaks ties towards the lower rank and the lower unit", "[plan]") {
+    SECTION("equal costs deal round-robin") {
+        CHECK(assign_longest_first({1, 1, 1, 1, 1, 1}, 3) == std::vector<int>{0, 1, 2, 0, 1, 2});
+        CHECK(units_per_rank({1, 1, 1, 1, 1, 1}, 3) ==
+              std::vector<std::vector<std::size_t>>{{0, 3}, {1, 4}, {2, 5}});
+    }
+    SECTION("longest first, then the least-loaded rank") {
+        // order 0 (4), 1 (2), 2 (2), 3 (1): 0 -> r0; 1 -> r1; 2 -> r1 (2 < 4); loads 4, 4 tie: 3 -> r0
+        CHECK(assign_longest_first({4, 2, 2, 1}, 2) == std::vector<int>{0, 1, 1, 0});
+        // order 2 (9), 0 (3), 1 (3), 3 (1): 2 -> r0; 0 -> r1; 1 -> r2; 3 -> r1 (3 = 3, lower rank)
+        CHECK(assign_longest_first({3, 3, 9, 1}, 3) == std::vector<int>{1, 2, 0, 1});
+        CHECK(units_per_rank({3, 3, 9, 1}, 3) == std::vector<std::vector<std::size_t>>{{2}, {0, 3}, {1}});
+    }
+    SECTION("more ranks than units leaves the higher ranks idle") {
+        CHECK(assign_longest_first({1, 2, 3}, 5) == std::vector<int>{2, 1, 0});
+        CHECK(units_per_rank({1, 2, 3}, 5) == std::vector<std::vector<std::size_t>>{{2}, {1}, {0}, {}, {}});
+    }
+    SECTION("no units") {
+        CHECK(assign_longest_first({}, 4).empty());
+        CHECK(units_per_rank({}, 2) == std::vector<std::vector<std::size_t>>{{}, {}});
+    }
+}
+
+TEST_CASE("pick_best takes the lowest cost among finished trials", "[plan]") {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+
+    SECTION("lowest cost") {
+        CHECK(pick_best({make_result(0, 0.9), make_result(1, 0.3), make_result(2, 0.5)}) == std::optional<std::size_t>(1));
+    }
+    SECTION("ties go to the lowest trial id, whatever the vector order") {
+        CHECK(pick_best({make_result(7, 0.5), make_result(3, 0.5), make_result(5, 0.7)}) == std::optional<std::size_t>(1));
+        CHECK(pick_best({make_result(3, 0.5), make_result(7, 0.5)}) == std::optional<std::size_t>(0));
+        CHECK(pick_best({make_result(9, 0.5), make_result(8, 0.6), make_result(4, 0.5), make_result(6, 0.5)}) ==
+              std::optional<std::size_t>(2));
+    }
+    SECTION("diverged trials are never picked") {
+        CHECK(pick_best({make_result(0, 0.2, TrialStatus::diverged), make_result(1, 0.8)}) ==
+              std::optional<std::size_t>(1));
+        CHECK(pick_best({make_result(0, nan, TrialStatus::diverged), make_result(1, 0.8),
+                         make_result(2, -std::numeric_limits<double>::infinity(), TrialStatus::diverged)}) ==
+              std::optional<std::size_t>(1));
+    }
+    SECTION("nothing to pick") {
+        CHECK_FALSE(pick_best({}).has_value());
+        CHECK_FALSE(pick_best({make_result(0, nan, TrialStatus::diverged), make_result(1, 0.1, TrialStatus::diverged)})
+                        .has_value());
+    }
+}

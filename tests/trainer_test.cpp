@@ -1,0 +1,277 @@
+// Tests for SideBySideTrainer (mini-batch SGD of k models on shared mini-batches) against plain
+// double-precision SGD built on softmax_cost_gradient, and for train_unit's reporting.
+
+#include "hypergrid/plan.hpp"
+#include "hypergrid/shuffle.hpp"
+#include "hypergrid/trainer.hpp"
+#include "hypergrid/training.hpp"
+#include "support/synthetic.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <utility>
+#include <vector>
+
+using namespace hypergrid;
+using namespace hypergrid::testing;
+
+namespace {
+
+/// A model in double precision.
+struct Reference {
+    Eigen::MatrixXd weights;
+    Eigen::VectorXd bias;
+};
+
+/// One SGD step on the examples `columns` of `train`: W -= lr dJ/dW, b -= lr dJ/db.
+void reference_step(Reference& model, const DatasetView& train, const std::vector<std::uint32_t>& columns,
+                    const ModelSpec& spec) {
+    std::vector<std::int32_t> labels;
+    const Eigen::MatrixXd x = gather_columns(train, columns, labels);
+    Eigen::MatrixXd gw;
+    Eigen::VectorXd gb;
+    softmax_cost_gradient(model.weights, model.bias, x, labels, spec.alpha, &gw, &gb);
+    model.weights -= spec.learning_rate * gw;
+    model.bias -= spec.learning_rate * gb;
+}
+
+/// Mini-batch SGD from zero as trainer.hpp specifies it, in double: epoch e visits
+/// epoch_permutation(seed, e) in batches of batch_size, the last partial batch kept.
+Reference reference_sgd(const DatasetView& train, int classes, std::int64_t batch_size, const ModelSpec& spec,
+                        std::uint64_t seed, int epochs) {
+    Reference model{Eigen::MatrixXd::Zero(train.dims, classes), Eigen::VectorXd::Zero(classes)};
+    for (int epoch = 0; epoch < epochs; ++epoch) {
+        const std::vector<std::uint32_t> order = epoch_permutation(seed, epoch, train.count);
+        for (std::int64_t first = 0; first < train.count; first += batch_size) {
+            const std::int64_t last = std::min(train.count, first + batch_size);
+            reference_step(model, train, {order.begin() + first, order.begin() + last}, spec);
+        }
+    }
+    return model;
+}
+
+/// Every example in index order: a full batch.
+std::vector<std::uint32_t> all_columns(const DatasetView& data) {
+    std::vector<std::uint32_t> columns(static_cast<std::size_t>(data.count));
+    for (std::size_t i = 0; i < columns.size(); ++i) columns[i] = static_cast<std::uint32_t>(i);
+    return columns;
+}
+
+void check_close(const SoftmaxModel& got, const Reference& expected, double tolerance) {
+    CHECK(relative_difference(got.weights.cast<double>(), expected.weights) < tolerance);
+    CHECK(relative_difference(got.bias.cast<double>(), expected.bias) < tolerance);
+}
+
+bool bitwise_equal(const SoftmaxModel& a, const SoftmaxModel& b) {
+    return a.weights.rows() == b.weights.rows() && a.weights.cols() == b.weights.cols() &&
+           (a.weights.array() == b.weights.array()).all() && (a.bias.array() == b.bias.array()).all();
+}
+
+std::vector<SoftmaxModel> train(const DatasetView& data, int classes, int batch_size,
+                                const std::vector<ModelSpec>& specs, std::uint64_t seed, int epochs) {
+    SideBySideTrainer trainer(data, classes, batch_size, specs, seed);
+    for (int epoch = 0; epoch < epochs; ++epoch) trainer.run_epoch(epoch);
+    std::vector<SoftmaxModel> models;
+    for (std::size_t m = 0; m < trainer.model_count(); ++m) models.push_back(trainer.model(m));
+    return models;
+}
+
+const std::vector<ModelSpec> kThreeModels{{0.0, 0.5}, {0.1, 0.1}, {0.01, 1.0}};
+
+/// The reports and between-epoch calls of one train_unit run.
+struct UnitRun {
+    std::vector<std::vector<TrialResult>> reports;
+    std::vector<int> between_before_report;  ///< between_epochs calls made before each report
+    int between = 0;
+};
+
+UnitRun run_unit(const WorkUnit& unit, const TrainingData& data, int rank) {
+    UnitRun run;
+    train_unit(
+        unit, data, rank,
+        [&](const std::vector<TrialResult>& results) {
+            run.reports.push_back(results);
+            run.between_before_report.push_back(run.between);
+        },
+        [&] { ++run.between; });
+    return run;
+}
+
+}  // namespace
+
+TEST_CASE("a full batch epoch is one explicit gradient step", "[trainer]") {
+    const TrainingProblem problem(40, 10, 6, 4, 3);
+    const DatasetView& data = problem.train();  // 30 examples
+    const int batch = GENERATE(30, 1000);      // batch_size >= n: one batch, whatever the order
+    INFO("batch size " << batch);
+    const int epochs = GENERATE(1, 3);         // from the second step on, alpha matters too
+    INFO(epochs << " epochs");
+
+    const std::vector<SoftmaxModel> models = train(data, problem.classes(), batch, kThreeModels, 17, epochs);
+    REQUIRE(models.size() == 3);
+    for (std::size_t m = 0; m < 3; ++m) {
+        INFO("model " << m);
+        REQUIRE(models[m].weights.rows() == 6);
+        REQUIRE(models[m].weights.cols() == 4);
+        REQUIRE(models[m].bias.size() == 4);
+        Reference expected{Eigen::MatrixXd::Zero(6, 4), Eigen::VectorXd::Zero(4)};
+        for (int e = 0; e < epochs; ++e) reference_step(expected, data, all_columns(data), kThreeModels[m]);
+        check_close(models[m], expected, 1e-5);
+    }
+}
+
+TEST_CASE("mini-batches follow epoch_permutation, the last partial batch kept", "[trainer]") {
+    const TrainingProblem problem(23, 1, 5, 3, 12);  // 22 training examples: batches 5, 5, 5, 5, 2
+    const DatasetView& data = problem.train();
+    const std::vector<ModelSpec> specs{{0.05, 0.3}, {0.0, 0.8}};
+    const std::vector<SoftmaxModel> models = train(data, 3, 5, specs, 99, 2);
+    for (std::size_t m = 0; m < specs.size(); ++m) {
+        INFO("model " << m);
+        check_close(models[m], reference_sgd(data, 3, 5, specs[m], 99, 2), 1e-5);
+    }
+}
+
+TEST_CASE("models trained side by side equal each model trained alone", "[trainer]") {
+    const Dataset data = make_synthetic(50, 6, 4, 5);
+    const std::vector<SoftmaxModel> together = train(data.view(), 4, 7, kThreeModels, 23, 3);
+    REQUIRE(together.size() == 3);
+    for (std::size_t m = 0; m < 3; ++m) {
+        INFO("model " << m);
+        const std::vector<SoftmaxModel> alone = train(data.view(), 4, 7, {kThreeModels[m]}, 23, 3);
+        REQUIRE(alone.size() == 1);
+        check_close(together[m], {alone[0].weights.cast<double>(), alone[0].bias.cast<double>()}, 1e-5);
+        for (Eigen::Index i = 0; i < alone[0].weights.size(); ++i)
+            CHECK(together[m].weights(i) == Approx(alone[0].weights(i)).epsilon(1e-5).margin(1e-6));
+        // and both are the specified SGD
+        check_close(together[m], reference_sgd(data.view(), 4, 7, kThreeModels[m], 23, 3), 1e-5);
+    }
+}
+
+TEST_CASE("training is deterministic given the seed", "[trainer]") {
+    const Dataset data = make_synthetic(50, 6, 4, 5);
+    const std::vector<SoftmaxModel> first = train(data.view(), 4, 7, kThreeModels, 23, 2);
+    const std::vector<SoftmaxModel> again = train(data.view(), 4, 7, kThreeModels, 23, 2);
+    const std::vector<SoftmaxModel> other = train(data.view(), 4, 7, kThreeModels, 24, 2);
+    for (std::size_t m = 0; m < 3; ++m) {
+        INFO("model " << m);
+        CHECK(bitwise_equal(first[m], again[m]));
+        CHECK_FALSE(bitwise_equal(first[m], other[m]));  // another seed visits other mini-batches
+        CHECK(relative_difference(first[m].weights.cast<double>(), other[m].weights.cast<double>()) > 1e-4);
+    }
+}
+
+TEST_CASE("a huge learning rate diverges without harming its neighbours", "[trainer]") {
+    const TrainingProblem problem(60, 20, 5, 3, 4);
+    // alpha * lr = 2e12: each step multiplies W by about -2e12, so float overflows within an epoch.
+    const std::vector<ModelSpec> specs{{0.01, 0.1}, {2.0, 1e12}, {0.0, 0.5}};
+    SideBySideTrainer trainer(problem.train(), problem.classes(), 8, specs, 1);
+    for (int epoch = 0; epoch < 3; ++epoch) trainer.run_epoch(epoch);
+    const std::vector<Metrics> metrics = trainer.evaluate(problem.validation());
+    REQUIRE(metrics.size() == 3);
+    CHECK_FALSE(std::isfinite(metrics[1].cost));
+    CHECK_FALSE(trainer.model(1).weights.allFinite());
+    for (const std::size_t m : {std::size_t{0}, std::size_t{2}}) {
+        INFO("model " << m);
+        CHECK(std::isfinite(metrics[m].cost));
+        CHECK(std::isfinite(metrics[m].cross_entropy));
+        CHECK(trainer.model(m).weights.allFinite());
+        const std::vector<SoftmaxModel> alone = train(problem.train(), problem.classes(), 8, {specs[m]}, 1, 3);
+        check_close(trainer.model(m), {alone[0].weights.cast<double>(), alone[0].bias.cast<double>()}, 1e-5);
+    }
+}
+
+TEST_CASE("train_unit reports every checkpoint once", "[trainer]") {
+    const TrainingProblem problem(60, 20, 5, 3, 8);  // 40 training examples, batch 8: 5 steps an epoch
+    const Grid grid({{3, 1}, {0.0, 2.0}, {0.1, 1e12}, {8}});
+    const std::vector<WorkUnit> units = make_units(grid, 4, problem.train().count);
+    REQUIRE(units.size() == 1);
+    const WorkUnit& unit = units[0];
+    const UnitRun run = run_unit(unit, problem.training(), 5);
+
+    CHECK(run.between == 3);  // once per epoch, up to the largest epoch count
+    REQUIRE(run.reports.size() == 2);
+    std::vector<int> seen(static_cast<std::size_t>(grid.size()), 0);
+    const std::vector<int> epochs{1, 3};
+    for (std::size_t k = 0; k < run.reports.size(); ++k) {
+        INFO("report " << k);
+        // Reported after the checkpoint's epoch: between_epochs has run for the epochs before it.
+        CHECK(run.between_before_report[k] >= epochs[k] - 1);
+        CHECK(run.between_before_report[k] <= epochs[k]);
+        REQUIRE(run.reports[k].size() == 4);
+        for (const TrialResult& r : run.reports[k]) {
+            INFO("trial " << r.trial);
+            REQUIRE(r.trial >= 0);
+            REQUIRE(r.trial < grid.size());
+            ++seen[static_cast<std::size_t>(r.trial)];
+            const Hyperparameters h = grid.at(r.trial);
+            CHECK(r.hyper.epochs == epochs[k]);
+            CHECK(h.epochs == epochs[k]);
+            CHECK(r.hyper.alpha == h.alpha);
+            CHECK(r.hyper.learning_rate == h.learning_rate);
+            CHECK(r.hyper.batch_size == h.batch_size);
+            CHECK(r.rank == 5);
+            CHECK(r.seconds >= 0);
+            CHECK(std::isfinite(r.seconds));
+            CHECK((r.status == TrialStatus::ok) == std::isfinite(r.val_cost));
+            if (h.alpha == 2.0 && h.learning_rate == 1e12) {
+                CHECK(r.status == TrialStatus::diverged);
+            }
+            if (h.learning_rate == 0.1) {
+                CHECK(r.status == TrialStatus::ok);
+                // Validated on the validation split: the double SGD's validation cost.
+                const Reference expected = reference_sgd(problem.train(), problem.classes(), 8,
+                                                         {h.alpha, h.learning_rate}, problem.training().seed, h.epochs);
+                const double cost = softmax_cost_gradient(expected.weights, expected.bias,
+                                                          features_double(problem.validation()),
+                                                          labels_of(problem.validation()), h.alpha, nullptr, nullptr);
+                CHECK(r.val_cost == Approx(cost).epsilon(1e-5));
+                CHECK(r.val_accuracy >= 0);
+                CHECK(r.val_accuracy <= 1);
+            }
+        }
+    }
+    for (std::size_t id = 0; id < seen.size(); ++id) {
+        INFO("trial " << id);
+        CHECK(seen[id] == 1);
+    }
+}
+
+TEST_CASE("train_unit shares epoch prefixes exactly", "[trainer]") {
+    const TrainingProblem problem(45, 15, 4, 3, 2);
+    const GridConfig axes{{4, 2}, {0.0, 0.01}, {0.1, 0.3}, {7}};
+    GridConfig short_axes = axes;
+    short_axes.epochs = {2};
+    const std::vector<WorkUnit> long_units = make_units(Grid(axes), 9, problem.train().count);
+    const std::vector<WorkUnit> short_units = make_units(Grid(short_axes), 9, problem.train().count);
+    REQUIRE(long_units.size() == 1);
+    REQUIRE(short_units.size() == 1);
+    const UnitRun long_run = run_unit(long_units[0], problem.training(), 0);
+    const UnitRun short_run = run_unit(short_units[0], problem.training(), 0);
+    REQUIRE(long_run.reports.size() == 2);
+    REQUIRE(short_run.reports.size() == 1);
+
+    // By (alpha, learning_rate): the epoch-2 metrics of the unit trained on to 4 epochs.
+    std::map<std::pair<double, double>, TrialResult> at_two;
+    for (const TrialResult& r : long_run.reports[0]) {
+        CHECK(r.hyper.epochs == 2);
+        at_two[{r.hyper.alpha, r.hyper.learning_rate}] = r;
+    }
+    REQUIRE(at_two.size() == 4);
+    for (const TrialResult& r : short_run.reports[0]) {
+        INFO("alpha " << r.hyper.alpha << " lr " << r.hyper.learning_rate);
+        const auto found = at_two.find({r.hyper.alpha, r.hyper.learning_rate});
+        REQUIRE(found != at_two.end());
+        CHECK(r.status == TrialStatus::ok);
+        CHECK(r.val_cost == found->second.val_cost);
+        CHECK(r.val_cross_entropy == found->second.val_cross_entropy);
+        CHECK(r.val_accuracy == found->second.val_accuracy);
+    }
+    // The epoch-4 results moved on from epoch 2.
+    for (const TrialResult& r : long_run.reports[1]) {
+        CHECK(r.hyper.epochs == 4);
+        CHECK(r.val_cost != at_two[{r.hyper.alpha, r.hyper.learning_rate}].val_cost);
+    }
+}
