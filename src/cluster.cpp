@@ -10,6 +10,8 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <boost/optional.hpp>
@@ -20,7 +22,12 @@ namespace {
 namespace mpi = boost::mpi;
 
 /// Message tags: one per kind of message, so a receiver can tell them apart.
-enum Tag : int { kResults = 1 };
+enum Tag : int {
+    kResults = 1,  ///< worker -> rank 0: finished trials
+    kIdle,         ///< worker -> rank 0: my unit ended (payload: 1 if I was asked to stop)
+    kAssign,       ///< rank 0 -> worker: the next unit, or -1: no more work
+    kStop,         ///< rank 0 -> worker: abandon the unit in progress
+};
 
 constexpr std::int64_t kAlignment = 64;  // each array starts on a cache line
 
@@ -133,30 +140,99 @@ void Cluster::share_per_node(const std::function<std::vector<Dataset>()>& load, 
     }
 }
 
-void Cluster::run_and_collect(const Work& work, std::int64_t total, const Report& collect) {
+bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& collect,
+                        const std::function<bool()>& stop_requested) {
     mpi::communicator& world = state_->world;
-    std::int64_t received = 0;
-    std::vector<TrialResult> batch;
-    auto take = [&](const std::vector<TrialResult>& results) {
-        received += static_cast<std::int64_t>(results.size());
-        collect(results);
-    };
     if (!is_root()) {
-        work([&](const std::vector<TrialResult>& results) { world.send(0, kResults, results); }, [] {});
-        return;
-    }
-    auto drain = [&] {
-        while (boost::optional<mpi::status> pending = world.iprobe(mpi::any_source, kResults)) {
-            world.recv(pending->source(), kResults, batch);
-            take(batch);
+        // Worker: run what rank 0 assigns until it says -1; tell it whenever a unit ends (and
+        // whether this rank was asked to stop), so it can hand out the next one.
+        bool stopped = false;  // this rank was asked to stop
+        auto report = [&](const std::vector<TrialResult>& results) { world.send(0, kResults, results); };
+        auto poll = [&] {
+            if (world.iprobe(0, kStop)) {
+                int ignored = 0;
+                world.recv(0, kStop, ignored);
+                stopped = true;
+            }
+            if (stopped || stop_requested()) throw SweepStopped{};
+        };
+        for (std::int64_t unit = 0;;) {
+            world.recv(0, kAssign, unit);
+            if (unit < 0) break;
+            try {
+                run(unit, report, poll);
+            } catch (const SweepStopped&) {
+                stopped = true;
+            }
+            world.send(0, kIdle, static_cast<int>(stopped || stop_requested()));
         }
-    };
-    work(take, drain);
-    while (received < total) {
-        world.recv(mpi::any_source, kResults, batch);
-        take(batch);
+        while (world.iprobe(0, kStop)) {  // a stop that crossed our last idle message
+            int ignored = 0;
+            world.recv(0, kStop, ignored);
+        }
+        bool complete = false;  // only rank 0 knows whether some rank stopped
+        mpi::broadcast(world, complete, 0);
+        return complete;
     }
+
+    // Rank 0: a worker is either busy with one unit or finished (sent -1).
+    bool stopping = false;
+    int finished_workers = 0;
+    std::vector<bool> busy(static_cast<std::size_t>(size()), false);
+    auto assign = [&](int worker) {
+        const std::int64_t unit = stopping ? -1 : next(worker);
+        world.send(worker, kAssign, unit);
+        busy[static_cast<std::size_t>(worker)] = unit >= 0;
+        if (unit < 0) ++finished_workers;
+    };
+    auto begin_stop = [&] {
+        if (stopping) return;
+        stopping = true;
+        for (int worker = 1; worker < size(); ++worker)
+            if (busy[static_cast<std::size_t>(worker)]) world.send(worker, kStop, 0);
+    };
+    // Handles one pending message, if any; messages of one source arrive in the order sent.
+    auto serve_one = [&] {
+        const boost::optional<mpi::status> pending = world.iprobe(mpi::any_source, mpi::any_tag);
+        if (!pending) return false;
+        const int source = pending->source();
+        if (pending->tag() == kResults) {
+            std::vector<TrialResult> results;
+            world.recv(source, kResults, results);
+            collect(results);
+        } else {
+            int worker_stopped = 0;
+            world.recv(source, kIdle, worker_stopped);
+            if (worker_stopped) begin_stop();
+            assign(source);
+        }
+        return true;
+    };
+    auto poll = [&] {
+        while (serve_one()) {
+        }
+        if (stop_requested()) begin_stop();
+        if (stopping) throw SweepStopped{};
+    };
+
+    for (int worker = 1; worker < size(); ++worker) assign(worker);
+    try {
+        for (std::int64_t unit = next(0); unit >= 0 && !stopping; unit = next(0)) run(unit, collect, poll);
+    } catch (const SweepStopped&) {
+        begin_stop();
+    }
+    // Rank 0 has no work left: serve the others until each has been told -1, sleeping between
+    // checks rather than spinning on the core a worker may need.
+    while (finished_workers < size() - 1) {
+        if (stop_requested()) begin_stop();
+        if (!serve_one()) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    bool complete = !stopping;
+    mpi::broadcast(world, complete, 0);
+    return complete;
 }
+
+void Cluster::broadcast_from_root(std::vector<std::int64_t>& values) { mpi::broadcast(state_->world, values, 0); }
 
 std::vector<double> Cluster::gather_to_root(double value) {
     std::vector<double> values;

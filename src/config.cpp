@@ -331,7 +331,7 @@ GridConfig read_grid(const Source& src, const toml::table& table) {
 RunSettings read_run(const Source& src, const toml::table* table) {
     RunSettings run;
     if (table) {
-        reject_unknown_keys(src, *table, "run", {"seed", "output", "models_per_unit"});
+        reject_unknown_keys(src, *table, "run", {"seed", "output", "models_per_unit", "schedule"});
         if (const toml::node* node = table->get("seed")) {
             run.seed = static_cast<std::uint64_t>(
                 read_value<std::int64_t>(src, *node, "run.seed", at_least<std::int64_t>(0)));
@@ -343,6 +343,12 @@ RunSettings read_run(const Source& src, const toml::table* table) {
         if (const toml::node* node = table->get("models_per_unit")) {
             run.models_per_unit =
                 static_cast<int>(read_value<std::int64_t>(src, *node, "run.models_per_unit", kPositiveInt));
+        }
+        if (const toml::node* node = table->get("schedule")) {
+            const std::string schedule = read_value<std::string>(src, *node, "run.schedule");
+            if (schedule != "dynamic" && schedule != "static")
+                src.fail(*node, "run.schedule", "must be \"dynamic\" or \"static\", got \"" + schedule + "\"");
+            run.dynamic_schedule = schedule == "dynamic";
         }
     }
     run.output = src.resolve(run.output);  // the default is relative to the config too
@@ -506,6 +512,8 @@ std::string config_to_json(const RunConfig& config) {
     append_json_string(out, run.output.string());
     append_json_key(out, "models_per_unit");
     append_json_number(out, run.models_per_unit);
+    append_json_key(out, "schedule");
+    append_json_string(out, run.dynamic_schedule ? "dynamic" : "static");
     out += '}';
 
     out += '}';

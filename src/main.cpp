@@ -5,10 +5,12 @@
 #include "hypergrid/config.hpp"
 #include "hypergrid/errors.hpp"
 #include "hypergrid/grid.hpp"
+#include "hypergrid/journal.hpp"
 #include "hypergrid/outputs.hpp"
 #include "hypergrid/plan.hpp"
 #include "hypergrid/plan_report.hpp"
 #include "hypergrid/progress.hpp"
+#include "hypergrid/stop_signal.hpp"
 #include "hypergrid/training.hpp"
 
 #include <CLI/CLI.hpp>
@@ -16,6 +18,7 @@
 #include <chrono>
 #include <iostream>
 #include <optional>
+#include <set>
 
 namespace hg = hypergrid;
 
@@ -24,7 +27,10 @@ namespace {
 struct Options {
     std::string config;
     std::string output;  // overrides [run] output when set
+    bool resume = false;
+    std::string shard = "0/1";
     int plan_ranks = 1;
+    std::vector<std::string> shard_dirs;  // finalize
 };
 
 /// Wall time of each phase, in order, for summary.json.
@@ -46,7 +52,23 @@ private:
     std::vector<std::pair<std::string, double>> laps_;
 };
 
-/// The node leader's read of the training and test sets.
+/// "K/N" with 0 <= K < N.
+std::pair<int, int> parse_shard(const std::string& text) {
+    int shard = -1, shards = 0;
+    char slash = 0;
+    std::istringstream in(text);
+    if (!(in >> shard >> slash >> shards) || slash != '/' || !in.eof() || shards < 1 || shard < 0 || shard >= shards)
+        throw hg::InputError("--shard: expected K/N with 0 <= K < N, got '" + text + "'");
+    return {shard, shards};
+}
+
+hg::RunConfig load_run_config(const Options& options) {
+    hg::RunConfig config = hg::load_config(options.config);
+    if (!options.output.empty()) config.run.output = options.output;
+    return config;
+}
+
+/// The training and test sets, as read by one process.
 std::vector<hg::Dataset> load_datasets(const hg::RunConfig& config) {
     std::vector<hg::Dataset> data;
     data.push_back(hg::load_dataset(config.data.train, config.data.scale));
@@ -69,64 +91,17 @@ hg::TrainingData training_data(const std::vector<hg::DatasetView>& views, const 
     return data;
 }
 
-/// Runs the sweep. `alone` becomes true once rank 0 is the only rank still working, from which point
-/// a failure there needs no abort: the other ranks are already finishing.
-int run(hg::Cluster& cluster, const Options& options, bool& alone) {
-    PhaseClock clock;
-    std::ostream* log = cluster.is_root() ? &std::cout : nullptr;
+std::filesystem::path journal_path(const hg::RunConfig& config) { return config.run.output / "journal.jsonl"; }
 
-    // 1. Configuration: every rank reads and validates the same file; rank 0 prepares the output.
-    hg::RunConfig config;
-    cluster.agree([&] {
-        config = hg::load_config(options.config);
-        if (!options.output.empty()) config.run.output = options.output;
-        if (cluster.is_root()) hg::prepare_output_directory(config.run.output);
-    });
-    clock.lap("configure");
-
-    // 2. Data: read once per node into shared memory; every rank trains on that copy.
-    hg::NodeSharedData shared;
-    cluster.share_per_node([&] { return load_datasets(config); }, shared);
-    hg::TrainingData data;
-    cluster.agree([&] { data = training_data(shared.views(), config); });
-    clock.lap("load");
-
-    // 3. Plan: units of work from the grid alone, spread over the ranks longest first.
-    const hg::Grid grid(config.grid);
-    const std::vector<hg::WorkUnit> units = hg::make_units(grid, config.run.models_per_unit, data.split.train.count,
-                                                           hg::min_units_for(cluster.size()));
-    const auto plan = hg::units_per_rank(hg::unit_costs(units), cluster.size());
-    if (log)
-        *log << "hypergrid " << HYPERGRID_VERSION << ": " << grid.size() << " trials in " << units.size()
-             << " units on " << cluster.size() << " ranks; " << data.split.train.count << " train, "
-             << data.split.validation.count << " validation, " << data.test.count << " test examples, "
-             << data.split.train.dims << " features, " << data.classes << " classes" << std::endl;
-
-    // 4. Sweep: each rank trains its units; results stream to rank 0 as they finish.
-    hg::SweepProgress progress(grid.size(), log);
-    cluster.run_and_collect(
-        [&](const hg::Cluster::Report& report, const std::function<void()>& poll) {
-            for (const std::size_t unit : plan[static_cast<std::size_t>(cluster.rank())])
-                hg::train_unit(units[unit], data, cluster.rank(), report, poll);
-        },
-        grid.size(), [&](const std::vector<hg::TrialResult>& results) { progress.add(results); });
-    clock.lap("sweep");
-    std::vector<double> peak_memory = cluster.gather_to_root(hg::peak_resident_mb());
-    if (!cluster.is_root()) return 0;
-    alone = true;
-
-    // 5. Select the best trial and retrain it on train + validation; evaluate the test set.
-    hg::RunSummary summary;
+/// Trains the best trial's final model (if any trial finished), writes every output, reports.
+int finish(const hg::RunConfig& config, const hg::SweepProgress& progress, const hg::TrainingData& data,
+           hg::RunSummary summary, PhaseClock& clock) {
     summary.best = progress.best();
     if (summary.best) summary.final_model = hg::train_final(summary.best->hyper, data);
     clock.lap("final");
-
-    // 6. Report: trials.csv, summary.json, weights.npy, bias.npy.
     summary.config_json = hg::config_to_json(config);
-    peak_memory[0] = hg::peak_resident_mb();  // rank 0 again, now that the final model is trained too
-    summary.peak_memory_mb = peak_memory;
-    summary.ranks = cluster.size();
-    summary.trials = grid.size();
+    summary.trials = progress.total();
+    summary.finished = progress.done();
     summary.phase_seconds = clock.laps();
     hg::write_run_outputs(config.run.output, progress.results(), summary);
     if (summary.best)
@@ -137,6 +112,143 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     else
         std::cout << "every trial diverged: no final model; outputs in " << config.run.output.string() << std::endl;
     return 0;
+}
+
+/// Runs the sweep. `alone` becomes true once rank 0 is the only rank still working, from which point
+/// a failure there needs no abort: the other ranks are already finishing.
+int run(hg::Cluster& cluster, const Options& options, bool& alone) {
+    PhaseClock clock;
+    std::ostream* log = cluster.is_root() ? &std::cout : nullptr;
+    hg::install_stop_handlers();
+
+    // 1. Configuration: every rank reads and validates the same file; rank 0 prepares the output.
+    hg::RunConfig config;
+    int shard = 0, shards = 1;
+    cluster.agree([&] {
+        config = load_run_config(options);
+        std::tie(shard, shards) = parse_shard(options.shard);
+        if (!cluster.is_root()) return;
+        hg::prepare_output_directory(config.run.output);
+        if (!options.resume && std::filesystem::exists(journal_path(config)))
+            throw hg::InputError(journal_path(config).string() +
+                                 ": a sweep was already started here: pass --resume to continue it, or choose "
+                                 "another --output");
+    });
+    clock.lap("configure");
+
+    // 2. Data: read once per node into shared memory; every rank trains on that copy.
+    hg::NodeSharedData shared;
+    cluster.share_per_node([&] { return load_datasets(config); }, shared);
+    hg::TrainingData data;
+    cluster.agree([&] { data = training_data(shared.views(), config); });
+    clock.lap("load");
+
+    // 3. Journal: rank 0 resumes from it and appends every result the moment it arrives.
+    const hg::Grid grid(config.grid);
+    hg::SweepProgress progress(grid.size(), log);
+    std::optional<hg::JournalWriter> journal;
+    std::vector<std::int64_t> done_ids;
+    cluster.agree([&] {
+        if (!cluster.is_root()) return;
+        const hg::JournalHeader header = hg::journal_header(config, shared.views(), grid.size(), shard, shards);
+        journal.emplace(journal_path(config), header);  // locks it before anything is read
+        progress.restore(hg::read_journal(journal_path(config), header));
+        for (const hg::TrialResult& r : progress.results()) done_ids.push_back(r.trial);
+    });
+    cluster.broadcast_from_root(done_ids);
+    std::vector<bool> done(static_cast<std::size_t>(grid.size()));
+    for (const std::int64_t trial : done_ids) done[static_cast<std::size_t>(trial)] = true;
+
+    // 4. Plan: units of work, handed out longest first (rank 0 computes too).
+    const std::vector<hg::WorkUnit> units =
+        hg::make_units(grid, config.run.models_per_unit, data.split.train.count, hg::min_units_for(cluster.size()),
+                       {shard, shards, &done});
+    hg::UnitQueue queue(hg::unit_costs(units), cluster.size(), config.run.dynamic_schedule);
+    if (log)
+        *log << "hypergrid " << HYPERGRID_VERSION << ": " << grid.size() << " trials (shard " << options.shard << ", "
+             << done_ids.size() << " already in the journal) in " << units.size() << " units on " << cluster.size()
+             << " ranks; " << data.split.train.count << " train, " << data.split.validation.count << " validation, "
+             << data.test.count << " test examples, " << data.split.train.dims << " features, " << data.classes
+             << " classes" << std::endl;
+
+    // 5. Sweep: results stream to rank 0, which journals them at once.
+    const bool complete = cluster.run_sweep(
+        [&](int rank) { return queue.next(rank); },
+        [&](std::int64_t unit, const hg::Cluster::Report& report, const std::function<void()>& poll) {
+            hg::train_unit(units[static_cast<std::size_t>(unit)], data, cluster.rank(), report, poll);
+        },
+        [&](const std::vector<hg::TrialResult>& results) { journal->append(progress.add(results)); },
+        hg::stop_requested);
+    clock.lap("sweep");
+    std::vector<double> peak_memory = cluster.gather_to_root(hg::peak_resident_mb());
+    if (!cluster.is_root()) return complete ? 0 : hg::kExitStopped;
+    alone = true;
+
+    // 6. Report: the final model on train + validation, test metrics, and the output files. A
+    //    stopped sweep or a shard writes what it has and trains no final model.
+    hg::RunSummary summary;
+    summary.peak_memory_mb = peak_memory;
+    summary.ranks = cluster.size();
+    summary.shard = options.shard;
+    summary.complete = complete;
+    if (!complete || shards > 1) {
+        summary.config_json = hg::config_to_json(config);
+        summary.trials = grid.size();
+        summary.finished = progress.done();
+        summary.phase_seconds = clock.laps();
+        hg::write_run_outputs(config.run.output, progress.results(), summary);
+        std::cout << (complete ? "shard done: " : "stopped by a signal: ") << progress.done() << " of "
+                  << grid.size() << " trials in " << journal_path(config).string()
+                  << (complete ? "; merge the shards with hypergrid finalize" : "; continue with --resume")
+                  << std::endl;
+        return complete ? 0 : hg::kExitStopped;
+    }
+    if (progress.done() != grid.size()) throw std::logic_error("the sweep ended without every trial");
+    return finish(config, progress, data, summary, clock);
+}
+
+/// Merges the shards' journals, then trains and reports the final model as a single run would.
+int finalize(hg::Cluster& cluster, const Options& options) {
+    if (!cluster.is_root()) return 0;
+    PhaseClock clock;
+    const hg::RunConfig config = load_run_config(options);
+    hg::prepare_output_directory(config.run.output);
+    const std::vector<hg::Dataset> datasets = load_datasets(config);
+    const std::vector<hg::DatasetView> views = {datasets[0].view(), datasets[1].view()};
+    const hg::TrainingData data = training_data(views, config);
+    const hg::Grid grid(config.grid);
+    clock.lap("load");
+
+    hg::SweepProgress progress(grid.size(), nullptr);
+    std::set<int> seen;
+    int shards = 0;
+    for (const std::string& dir : options.shard_dirs) {
+        const std::filesystem::path file = std::filesystem::path(dir) / "journal.jsonl";
+        if (!std::filesystem::exists(file)) throw hg::InputError(file.string() + ": no journal: is this a shard's output?");
+        const auto [shard, count] = parse_shard(hg::journal_shard(file));
+        if (shards && count != shards) throw hg::InputError(file.string() + ": shard of " + std::to_string(count) + ", others of " + std::to_string(shards));
+        if (!seen.insert(shard).second) throw hg::InputError(file.string() + ": shard " + std::to_string(shard) + " given twice");
+        shards = count;
+        const std::vector<hg::TrialResult> results =
+            hg::read_journal(file, hg::journal_header(config, views, grid.size(), shard, count));
+        const std::vector<bool> mine = hg::shard_trials(grid, shard, count);
+        const auto owed = std::count(mine.begin(), mine.end(), true);
+        progress.restore(results);
+        std::int64_t have = 0;
+        for (const hg::TrialResult& r : results) have += mine[static_cast<std::size_t>(r.trial)];
+        if (have < owed)
+            throw hg::InputError(file.string() + ": shard " + std::to_string(shard) + "/" + std::to_string(count) +
+                                 " is incomplete (" + std::to_string(have) + " of " + std::to_string(owed) +
+                                 " trials): finish it with run --resume");
+    }
+    if (static_cast<int>(seen.size()) != shards)
+        throw hg::InputError("finalize: " + std::to_string(seen.size()) + " of " + std::to_string(shards) +
+                             " shards given");
+    clock.lap("merge");
+    hg::RunSummary summary;
+    summary.ranks = cluster.size();
+    summary.peak_memory_mb = {hg::peak_resident_mb()};
+    return finish(config, progress, data, summary, clock);
 }
 
 int plan(const Options& options) {
@@ -158,6 +270,12 @@ int main(int argc, char** argv) {
     CLI::App* run_command = app.add_subcommand("run", "Run the sweep of CONFIG, train the best model, write outputs");
     run_command->add_option("config", options.config, "TOML config file")->required();
     run_command->add_option("--output", options.output, "Output directory (overrides [run] output)");
+    run_command->add_flag("--resume", options.resume, "Continue the sweep journaled in the output directory");
+    run_command->add_option("--shard", options.shard, "Run only shard K of N (0-based) of the trials: K/N");
+    CLI::App* finalize_command = app.add_subcommand("finalize", "Merge the journals of a sharded sweep, train the best model");
+    finalize_command->add_option("config", options.config, "TOML config file")->required();
+    finalize_command->add_option("shards", options.shard_dirs, "Output directories of the shards")->required();
+    finalize_command->add_option("--output", options.output, "Output directory (overrides [run] output)");
     CLI::App* plan_command = app.add_subcommand("plan", "Print the units of work and the balance per rank, train nothing");
     plan_command->add_option("config", options.config, "TOML config file")->required();
     plan_command->add_option("--ranks", options.plan_ranks, "Number of ranks to plan for")->check(CLI::Range(1, 1 << 20));
@@ -171,18 +289,18 @@ int main(int argc, char** argv) {
         if (cluster.is_root()) std::cerr << "hypergrid: " << e.what() << " (see hypergrid --help)" << std::endl;
         return 2;
     }
-
-    if (!*run_command && !*plan_command) {
-        if (cluster.is_root()) std::cerr << "hypergrid: a command is required: run or plan (see hypergrid --help)" << std::endl;
+    if (!run_command->parsed() && !plan_command->parsed() && !finalize_command->parsed()) {
+        if (cluster.is_root()) std::cerr << "hypergrid: a command is required: run, finalize or plan (see hypergrid --help)" << std::endl;
         return 2;
     }
 
     // A failure on one rank while the others still work must end them all (abort); a failure that every
     // rank agreed on, or one on rank 0 when it works alone, ends normally with its exit code.
-    bool alone = plan_command->parsed();
+    bool alone = !run_command->parsed();
     int exit_code = 1;
     try {
-        if (*plan_command) return cluster.is_root() ? plan(options) : 0;
+        if (plan_command->parsed()) return cluster.is_root() ? plan(options) : 0;
+        if (finalize_command->parsed()) return finalize(cluster, options);
         return run(cluster, options, alone);
     } catch (const hg::RankFailure& e) {
         if (cluster.is_root()) std::cerr << "hypergrid: " << e.what() << std::endl;

@@ -90,6 +90,9 @@ double peak_resident_mb() {
 std::string format_summary_json(const RunSummary& s) {
     std::string json = "{\n  \"version\": " + json_string(HYPERGRID_VERSION) + ",\n  \"ranks\": " +
                        std::to_string(s.ranks) + ",\n  \"trials\": " + std::to_string(s.trials) +
+                       ",\n  \"finished\": " + std::to_string(s.finished) +
+                       ",\n  \"complete\": " + (s.complete ? "true" : "false") +
+                       ",\n  \"shard\": " + json_string(s.shard) +
                        ",\n  \"config\": " + s.config_json + ",\n  \"best\": " + (s.best ? trial_json(*s.best) : "null");
     if (s.final_model) {
         json += ",\n  \"test\": " + metrics_json(s.final_model->test) +

@@ -9,27 +9,48 @@
 namespace hypergrid {
 
 SweepProgress::SweepProgress(std::int64_t total, std::ostream* out)
-    : total_(total), out_(out), results_(static_cast<std::size_t>(total)) {}
+    : total_(total), out_(out), results_(static_cast<std::size_t>(total)), finished_(static_cast<std::size_t>(total)) {}
 
 std::optional<TrialResult> SweepProgress::best() const {
     if (!best_) return std::nullopt;
     return results_[*best_];
 }
 
-void SweepProgress::add(const std::vector<TrialResult>& results) {
+std::vector<TrialResult> SweepProgress::results() const {
+    std::vector<TrialResult> finished;
+    for (std::size_t t = 0; t < results_.size(); ++t)
+        if (finished_[t]) finished.push_back(results_[t]);
+    return finished;
+}
+
+bool SweepProgress::record(const TrialResult& r) {
+    const auto slot = static_cast<std::size_t>(r.trial);
+    if (finished_[slot]) return false;
+    finished_[slot] = true;
+    results_[slot] = r;
+    ++done_;
+    // The incremental best applies pick_best's rule to the two candidates.
+    if (!best_) {
+        if (r.status == TrialStatus::ok) best_ = slot;
+    } else if (const auto pick = pick_best({results_[*best_], r}); pick && *pick == 1) {
+        best_ = slot;
+    }
+    return true;
+}
+
+void SweepProgress::restore(const std::vector<TrialResult>& results) {
+    for (const TrialResult& r : results) record(r);
+}
+
+std::vector<TrialResult> SweepProgress::add(const std::vector<TrialResult>& results) {
+    std::vector<TrialResult> fresh;
     for (const TrialResult& r : results) {
-        const auto slot = static_cast<std::size_t>(r.trial);
-        results_[slot] = r;
-        ++done_;
-        // The incremental best applies pick_best's rule to the two candidates.
-        if (!best_) {
-            if (r.status == TrialStatus::ok) best_ = slot;
-        } else if (const auto pick = pick_best({results_[*best_], r}); pick && *pick == 1) {
-            best_ = slot;
-        }
+        if (!record(r)) continue;
+        fresh.push_back(r);
+        ++fresh_done_;
         if (!out_) continue;
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-        const double eta = elapsed / static_cast<double>(done_) * static_cast<double>(total_ - done_);
+        const double eta = elapsed / static_cast<double>(fresh_done_) * static_cast<double>(total_ - done_);
         *out_ << '[' << done_ << '/' << total_ << "] trial " << r.trial << " (" << r.hyper << ") "
               << to_string(r.status) << " val_cost " << format_fixed(r.val_cost, 6) << " acc "
               << format_fixed(100 * r.val_accuracy, 2) << "% | elapsed " << format_fixed(elapsed, 1) << " s, eta "
@@ -40,6 +61,7 @@ void SweepProgress::add(const std::vector<TrialResult>& results) {
             *out_ << "none yet";
         *out_ << '\n' << std::flush;
     }
+    return fresh;
 }
 
 }  // namespace hypergrid

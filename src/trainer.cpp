@@ -27,9 +27,10 @@ SideBySideTrainer::SideBySideTrainer(const DatasetView& train, int classes, int 
     scores_.setZero(batch_size_, padded);
 }
 
-void SideBySideTrainer::run_epoch(std::int64_t epoch) {
+void SideBySideTrainer::run_epoch(std::int64_t epoch, const std::function<void()>& poll) {
     const std::vector<std::uint32_t> order = epoch_permutation(seed_, epoch, train_.count);
     const Eigen::Map<const Eigen::MatrixXf> features = train_.matrix();
+    std::int64_t steps = 0;
     for (std::int64_t first = 0; first < train_.count; first += batch_size_) {
         const Eigen::Index m = std::min<Eigen::Index>(batch_size_, train_.count - first);
         for (Eigen::Index j = 0; j < m; ++j) {
@@ -38,6 +39,7 @@ void SideBySideTrainer::run_epoch(std::int64_t epoch) {
             batch_labels_[static_cast<std::size_t>(j)] = train_.labels[example];
         }
         step(m);
+        if (poll && ++steps % kPollSteps == 0) poll();
     }
 }
 

@@ -18,13 +18,13 @@ std::vector<ModelSpec> model_specs(const WorkUnit& unit) {
 
 void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
                 const std::function<void(const std::vector<TrialResult>&)>& report,
-                const std::function<void()>& between_epochs) {
+                const std::function<void()>& poll) {
     using Clock = std::chrono::steady_clock;
     const Clock::time_point start = Clock::now();
     SideBySideTrainer trainer(data.split.train, data.classes, unit.batch_size, model_specs(unit), data.seed);
     std::size_t checkpoint = 0;
     for (int epoch = 0; epoch < unit.epochs(); ++epoch) {
-        trainer.run_epoch(epoch);
+        trainer.run_epoch(epoch, poll);
         for (; checkpoint < unit.checkpoints.size() && unit.checkpoints[checkpoint] == epoch + 1; ++checkpoint) {
             const std::vector<Metrics> metrics = trainer.evaluate(data.split.validation);
             // Each trial's share of the unit's time so far: the models trained side by side split it.
@@ -45,7 +45,7 @@ void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
             }
             report(results);
         }
-        between_epochs();
+        poll();
     }
 }
 

@@ -424,7 +424,7 @@ TEST_CASE("config_to_json writes the resolved config as one JSON object", "[conf
     CHECK(json.find("\"limit_train\":0,\"limit_test\":0") != std::string::npos);
     CHECK(json.find("\"grid\":{\"epochs\":[5,25,35],\"alpha\":[0.1,0.01,0.001],"
                     "\"learning_rate\":[1e-05,5e-05,1e-06],\"batch_size\":[20,30,32]}") != std::string::npos);
-    CHECK(json.find("\"run\":{\"seed\":7,\"output\":\"" + dir + "/runs/hypergrid\",\"models_per_unit\":9}") !=
+    CHECK(json.find("\"run\":{\"seed\":7,\"output\":\"" + dir + "/runs/hypergrid\",\"models_per_unit\":9,\"schedule\":\"dynamic\"}") !=
           std::string::npos);
 
     SECTION("CSV sources, a set scale and awkward strings") {

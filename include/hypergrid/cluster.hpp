@@ -24,6 +24,9 @@ private:
     int exit_code_;
 };
 
+/// Thrown by a poll() to abandon the unit in progress when the sweep stops.
+struct SweepStopped {};
+
 /// Datasets placed once per node in MPI shared memory; every rank of the node reads the same pages.
 /// Released (collectively) when destroyed, so it must not outlive the Cluster.
 class NodeSharedData {
@@ -63,14 +66,22 @@ public:
 
     /// Where a rank's finished trials go: on rank 0 straight to `collect`, elsewhere sent to rank 0.
     using Report = std::function<void(const std::vector<TrialResult>&)>;
-    /// A rank's work: runs its units, calling report() for each batch of finished trials and poll()
-    /// between epochs (so rank 0 receives promptly while it computes too).
-    using Work = std::function<void(const Report& report, const std::function<void()>& poll)>;
+    /// Rank 0's source of work: the next unit for `rank`, or -1 when there is none left for it.
+    using NextUnit = std::function<std::int64_t(int rank)>;
+    /// Trains one unit: report() receives its finished trials, poll() is called between epochs (so
+    /// rank 0 serves the others promptly while it computes too; it throws SweepStopped on a stop).
+    using RunUnit = std::function<void(std::int64_t unit, const Report& report, const std::function<void()>& poll)>;
 
-    /// Runs `work` on every rank; rank 0 passes every result, its own and the others', to `collect`
-    /// as soon as it arrives, and returns once `total` results have arrived. Other ranks return
-    /// when their work is done.
-    void run_and_collect(const Work& work, std::int64_t total, const Report& collect);
+    /// The sweep. Rank 0 hands out units one at a time as ranks become free (itself included), in
+    /// the order `next` gives, and passes every result, its own and the others', to `collect` the
+    /// moment it arrives. When `stop_requested` turns true on any rank, no more units are handed
+    /// out, units in progress are abandoned within milliseconds, and every rank returns. Returns
+    /// true when every unit was trained, false when the sweep stopped early.
+    bool run_sweep(const NextUnit& next, const RunUnit& run, const Report& collect,
+                   const std::function<bool()>& stop_requested);
+
+    /// Rank 0's `values` on every rank.
+    void broadcast_from_root(std::vector<std::int64_t>& values);
 
     /// Every rank's `value`, in rank order, on rank 0 (empty elsewhere).
     std::vector<double> gather_to_root(double value);

@@ -35,6 +35,7 @@ struct RunSettings {
     std::uint64_t seed = 1;
     std::filesystem::path output = "runs/hypergrid";  ///< relative paths resolve against the config file
     int models_per_unit = 9;  ///< at most this many models train side by side in one unit of work
+    bool dynamic_schedule = true;  ///< "dynamic": units go to ranks as they free up; "static": planned upfront
 };
 
 struct RunConfig {

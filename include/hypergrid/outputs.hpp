@@ -28,7 +28,10 @@ struct RunSummary {
     std::vector<std::pair<std::string, double>> phase_seconds;  ///< wall time of each phase, in order
     std::vector<double> peak_memory_mb;                  ///< peak resident set size of each rank
     int ranks = 1;
-    std::int64_t trials = 0;
+    std::int64_t trials = 0;       ///< size of the search space
+    std::int64_t finished = 0;     ///< trials with a result (fewer when stopped early or sharded)
+    bool complete = true;          ///< false when a signal stopped the sweep: resume to finish it
+    std::string shard = "0/1";
 };
 
 /// This process's peak resident set size so far, in MiB.

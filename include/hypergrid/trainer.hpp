@@ -13,6 +13,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace hypergrid {
@@ -22,8 +23,11 @@ public:
     SideBySideTrainer(const DatasetView& train, int classes, int batch_size, std::vector<ModelSpec> models,
                       std::uint64_t seed);
 
-    /// One pass over the training set in epoch `epoch`'s order.
-    void run_epoch(std::int64_t epoch);
+    /// One pass over the training set in epoch `epoch`'s order. `poll`, when set, is called every
+    /// kPollSteps steps (a few milliseconds), so a caller can serve messages or stop mid-epoch.
+    void run_epoch(std::int64_t epoch, const std::function<void()>& poll = {});
+
+    static constexpr std::int64_t kPollSteps = 32;
 
     /// Metrics of every model on `data` (validation cost uses each model's alpha).
     std::vector<Metrics> evaluate(const DatasetView& data) const;

@@ -26,11 +26,12 @@ struct TrainingData {
 };
 
 /// Trains the unit's models side by side to its largest epoch count; after each checkpoint's epoch,
-/// evaluates every model on the validation set and passes those trials to `report`. Calls
-/// `between_epochs` after every epoch. A model whose cost is not finite is reported as diverged.
+/// evaluates every model on the validation set and passes those trials to `report`. Calls `poll`
+/// every few milliseconds and after every epoch (it may throw to abandon the unit). A model whose
+/// cost is not finite is reported as diverged.
 void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
                 const std::function<void(const std::vector<TrialResult>&)>& report,
-                const std::function<void()>& between_epochs);
+                const std::function<void()>& poll);
 
 /// The final model and its test-set figures.
 struct FinalResult {

@@ -7,6 +7,7 @@
 
 #include "hypergrid/cluster.hpp"
 #include "hypergrid/errors.hpp"
+#include "hypergrid/plan.hpp"
 #include "hypergrid/text_format.hpp"
 #include "support/synthetic.hpp"
 
@@ -275,90 +276,84 @@ TEST_CASE("share_per_node agrees on a loader's failure", "[mpi]") {
     MPI_Barrier(MPI_COMM_WORLD);  // leave the test in step
 }
 
-TEST_CASE("run_and_collect brings every result to rank 0 exactly once", "[mpi]") {
-    Cluster& cluster = test_cluster();
-    const int rank = cluster.rank();
-    constexpr int kPerRank = 5;
-    const std::int64_t total = std::int64_t{kPerRank} * cluster.size();
+// Units 0..kUnits-1 each report trials unit*10 + 0..2, polling in between.
+constexpr int kUnits = 11;
 
-    std::vector<TrialResult> collected;
-    int collect_calls = 0;
-    int polls = 0;
-    const Outcome outcome = outcome_of([&] {
-        cluster.run_and_collect(
-            [&](const Cluster::Report& report, const std::function<void()>& poll) {
-                auto mine = [&](int i) { return record(rank * 10 + i, rank); };
-                report({mine(0)});
-                poll();
-                ++polls;
-                // Stagger the ranks so results arrive while rank 0 is between polls.
-                std::this_thread::sleep_for(std::chrono::milliseconds(3 * rank));
-                report({mine(1), mine(2)});
-                poll();
-                poll();
-                polls += 2;
-                report({mine(3)});
-                std::this_thread::sleep_for(std::chrono::milliseconds(2));
-                poll();
-                ++polls;
-                report({mine(4)});
-            },
-            total,
-            [&](const std::vector<TrialResult>& results) {
-                ++collect_calls;
-                collected.insert(collected.end(), results.begin(), results.end());
-            });
-    });
-    CHECK_FALSE(outcome.rank_failure);
-    CHECK_FALSE(outcome.other);
-    CHECK(polls == 4);
-
-    if (cluster.is_root()) {
-        CHECK(static_cast<std::int64_t>(collected.size()) == total);
-        std::map<std::int64_t, int> times;
-        for (const TrialResult& r : collected) {
-            ++times[r.trial];
-            CHECK(r == record(r.trial, static_cast<int>(r.trial / 10)));  // intact, NaN metrics included
-        }
-        for (int source = 0; source < cluster.size(); ++source)
-            for (int i = 0; i < kPerRank; ++i) {
-                INFO("trial " << source * 10 + i);
-                CHECK(times[source * 10 + i] == 1);
-            }
-        CHECK(static_cast<std::int64_t>(times.size()) == total);
-    } else {
-        CHECK(collect_calls == 0);  // only rank 0 collects
-        CHECK(collected.empty());
-    }
-    MPI_Barrier(MPI_COMM_WORLD);  // leave the test in step
+void report_unit(std::int64_t unit, int rank, const Cluster::Report& report, const std::function<void()>& poll) {
+    report({record(unit * 10, rank)});
+    poll();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 + unit % 3));  // uneven unit lengths
+    report({record(unit * 10 + 1, rank), record(unit * 10 + 2, rank)});
+    poll();
 }
 
-TEST_CASE("run_and_collect waits for results rank 0 did not poll for", "[mpi]") {
+TEST_CASE("run_sweep trains every unit once and brings every result to rank 0 once", "[mpi]") {
     Cluster& cluster = test_cluster();
     const int rank = cluster.rank();
-    // Rank 0 has no work and never polls; every other rank reports three results in one batch.
-    const std::int64_t total = 3 * std::int64_t{cluster.size() - 1};
-    std::vector<std::int64_t> trials;
+    for (const bool dynamic : {true, false}) {
+        INFO((dynamic ? "dynamic" : "static") << " schedule");
+        UnitQueue queue(std::vector<double>(kUnits, 1.0), cluster.size(), dynamic);
+        std::vector<TrialResult> collected;
+        std::vector<std::int64_t> trained;
+        bool complete = false;
+        const Outcome outcome = outcome_of([&] {
+            complete = cluster.run_sweep(
+                [&](int r) { return queue.next(r); },
+                [&](std::int64_t unit, const Cluster::Report& report, const std::function<void()>& poll) {
+                    trained.push_back(unit);
+                    report_unit(unit, rank, report, poll);
+                },
+                [&](const std::vector<TrialResult>& results) { collected.insert(collected.end(), results.begin(), results.end()); },
+                [] { return false; });
+        });
+        CHECK_FALSE(outcome.rank_failure);
+        CHECK_FALSE(outcome.other);
+        CHECK(complete);
+        // Every unit trained exactly once across the ranks.
+        std::vector<int> counts(kUnits, 0);
+        for (const std::int64_t unit : trained) ++counts[static_cast<std::size_t>(unit)];
+        MPI_Allreduce(MPI_IN_PLACE, counts.data(), kUnits, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+        CHECK(counts == std::vector<int>(kUnits, 1));
+        if (cluster.is_root()) {
+            std::map<std::int64_t, int> times;
+            for (const TrialResult& r : collected) ++times[r.trial];
+            CHECK(static_cast<int>(collected.size()) == 3 * kUnits);
+            for (int unit = 0; unit < kUnits; ++unit)
+                for (int i = 0; i < 3; ++i) CHECK(times[unit * 10 + i] == 1);
+        } else {
+            CHECK(collected.empty());  // only rank 0 collects
+        }
+        MPI_Barrier(MPI_COMM_WORLD);
+    }
+}
+
+TEST_CASE("run_sweep stops every rank when one rank is asked to stop", "[mpi]") {
+    Cluster& cluster = test_cluster();
+    const int rank = cluster.rank();
+    const int asked = cluster.size() - 1;  // the last rank gets the "signal" after its first unit
+    UnitQueue queue(std::vector<double>(100, 1.0), cluster.size(), true);
+    int units_here = 0;
+    std::vector<TrialResult> collected;
+    bool complete = true;
     const Outcome outcome = outcome_of([&] {
-        cluster.run_and_collect(
-            [&](const Cluster::Report& report, const std::function<void()>&) {
-                if (rank != 0) report({record(rank * 10, rank), record(rank * 10 + 1, rank), record(rank * 10 + 2, rank)});
+        complete = cluster.run_sweep(
+            [&](int r) { return queue.next(r); },
+            [&](std::int64_t unit, const Cluster::Report& report, const std::function<void()>& poll) {
+                ++units_here;
+                report_unit(unit, rank, report, poll);
             },
-            total,
-            [&](const std::vector<TrialResult>& results) {
-                for (const TrialResult& r : results) trials.push_back(r.trial);
-            });
+            [&](const std::vector<TrialResult>& results) { collected.insert(collected.end(), results.begin(), results.end()); },
+            [&] { return rank == asked && units_here >= 1; });
     });
     CHECK_FALSE(outcome.rank_failure);
     CHECK_FALSE(outcome.other);
+    CHECK_FALSE(complete);
+    int total_units = units_here;
+    MPI_Allreduce(MPI_IN_PLACE, &total_units, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    CHECK(total_units < 100);  // stopped long before the queue ran dry
     if (cluster.is_root()) {
-        std::sort(trials.begin(), trials.end());
-        std::vector<std::int64_t> expected;
-        for (int source = 1; source < cluster.size(); ++source)
-            for (int i = 0; i < 3; ++i) expected.push_back(source * 10 + i);
-        CHECK(trials == expected);
-    } else {
-        CHECK(trials.empty());
+        std::map<std::int64_t, int> times;
+        for (const TrialResult& r : collected) CHECK(++times[r.trial] == 1);
     }
-    MPI_Barrier(MPI_COMM_WORLD);  // leave the test in step
+    MPI_Barrier(MPI_COMM_WORLD);
 }

@@ -205,10 +205,11 @@ KEEP="$WORK/keep"
 run_hypergrid 1 run "$GOOD" --output "$KEEP" >"$WORK/keep.log" 2>&1 || fail "the valid config failed: $(cat "$WORK/keep.log")"
 (cd "$KEEP" && sha256sum trials.csv summary.json weights.npy bias.npy) >"$WORK/keep.sha256"
 listing=$(ls -A "$KEEP")
-# Failures at each stage: config (before the output directory is prepared) and data (after).
+# Failures at each stage: config (before the output directory is prepared) and data (after; with
+# --resume, since without it the journal already there is refused first, which the next check shows).
 for case in unknown_key:2 truncated:1 truncated:2 feature_mismatch:1; do
     bad=${case%:*} np=${case#*:}
-    expect_fail 2 "$(re "$D/")" run_hypergrid "$np" run "$D/$bad.toml" --output "$KEEP"
+    expect_fail 2 "$(re "$D/")" run_hypergrid "$np" run "$D/$bad.toml" --output "$KEEP" --resume
     if ! (cd "$KEEP" && sha256sum --quiet -c "$WORK/keep.sha256"); then
         soft_fail "a run failing on $bad.toml at $np ranks changed the files in $KEEP"
     elif [[ "$(ls -A "$KEEP")" != "$listing" ]]; then
@@ -217,5 +218,9 @@ for case in unknown_key:2 truncated:1 truncated:2 feature_mismatch:1; do
         ok "$bad.toml at $np rank(s): $KEEP unchanged (trials.csv, summary.json, weights.npy, bias.npy)"
     fi
 done
+
+check "a second run into a finished sweep's directory is refused without --resume"
+expect_fail 2 "journal.jsonl: a sweep was already started here: pass --resume" run_hypergrid 1 run "$GOOD" --output "$KEEP"
+if (cd "$KEEP" && sha256sum --quiet -c "$WORK/keep.sha256"); then ok "$KEEP unchanged"; else soft_fail "$KEEP changed"; fi
 
 if [[ ${#FAILURES[@]} -eq 0 ]]; then echo "test_bad_input: all checks passed"; fi

@@ -1,0 +1,67 @@
+#pragma once
+/// @file journal.hpp
+/// journal.jsonl: every finished trial on disk the moment rank 0 has it, so a killed sweep resumes
+/// without redoing finished trials. One JSON object per line: a header that fingerprints the config
+/// and the data, then one line per trial. Each batch of lines is written with one write() and
+/// flushed to disk (fdatasync) before the sweep goes on; a kill can only tear the last line, which
+/// reading tolerates.
+
+#include "hypergrid/config.hpp"
+#include "hypergrid/dataset.hpp"
+#include "hypergrid/results.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace hypergrid {
+
+/// What a journal belongs to. Two journals with different fingerprints never mix.
+struct JournalHeader {
+    std::string fingerprint;   ///< hex digest of the search space, training settings and data
+    std::int64_t trials = 0;   ///< size of the search space
+    std::string shard = "0/1"; ///< which part of the sweep this journal holds ("K/N")
+};
+
+/// A 64-bit digest, as 16 hex digits, of `text` followed by the given byte ranges.
+std::string fingerprint(const std::string& text, const std::vector<std::pair<const void*, std::size_t>>& bytes);
+
+/// The header of a sweep's journal: fingerprints the search space, the settings that change results
+/// (split, limits, scale, seed) and the bytes of the datasets, not file names or the output path.
+JournalHeader journal_header(const RunConfig& config, const std::vector<DatasetView>& datasets,
+                             std::int64_t trials, int shard, int shards);
+
+/// The shard ("K/N") a journal file says it holds. Throws InputError naming the file.
+std::string journal_shard(const std::filesystem::path& file);
+
+/// One journal line for a trial, and back. Doubles are written so that they read back exactly.
+std::string trial_to_json(const TrialResult& result);
+TrialResult trial_from_json(const std::string& line);  ///< throws std::invalid_argument
+
+/// The journal's finished trials. Throws InputError naming the file when its header is missing or
+/// does not match `expected`, or a line other than the last is corrupt. A torn last line (killed
+/// mid-write) is dropped, and cut from the file so that appending continues cleanly.
+std::vector<TrialResult> read_journal(const std::filesystem::path& file, const JournalHeader& expected);
+
+/// Appends trials to a journal, flushed to disk after every call. Holds an exclusive lock on the
+/// file while it exists, so two runs never write one journal.
+class JournalWriter {
+public:
+    /// Opens and locks `file` for appending (InputError when another process holds it); writes
+    /// `header` first when the file is new or empty.
+    JournalWriter(const std::filesystem::path& file, const JournalHeader& header);
+    ~JournalWriter();
+    JournalWriter(const JournalWriter&) = delete;
+    JournalWriter& operator=(const JournalWriter&) = delete;
+
+    void append(const std::vector<TrialResult>& results);
+
+private:
+    void write_all(const std::string& text);
+
+    std::filesystem::path file_;
+    int fd_ = -1;
+};
+
+}  // namespace hypergrid

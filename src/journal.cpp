@@ -1,0 +1,274 @@
+#include "hypergrid/journal.hpp"
+
+#include "hypergrid/errors.hpp"
+#include "hypergrid/shuffle.hpp"
+#include "hypergrid/text_format.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace hypergrid {
+namespace {
+
+constexpr const char* kFormat = "hypergrid-journal-1";
+
+/// A number that reads back exactly; non-finite values as strings, which JSON allows.
+std::string exact_number(double value) {
+    return std::isfinite(value) ? format_number(value) : json_string(format_number(value));
+}
+
+/// The fields of a flat JSON object (string, number or null values), as raw text without quotes.
+std::map<std::string, std::string> parse_flat_object(const std::string& line) {
+    std::map<std::string, std::string> fields;
+    std::size_t at = 0;
+    auto skip_space = [&] {
+        while (at < line.size() && (line[at] == ' ' || line[at] == '\t')) ++at;
+    };
+    auto expect = [&](char ch) {
+        skip_space();
+        if (at >= line.size() || line[at] != ch) throw std::invalid_argument(std::string("expected '") + ch + "'");
+        ++at;
+    };
+    auto read_string = [&] {
+        expect('"');
+        std::string text;
+        while (at < line.size() && line[at] != '"') {
+            if (line[at] == '\\' && at + 1 < line.size()) ++at;  // our strings escape only quotes and backslashes
+            text += line[at++];
+        }
+        if (at >= line.size()) throw std::invalid_argument("unterminated string");
+        ++at;
+        return text;
+    };
+    expect('{');
+    skip_space();
+    if (at < line.size() && line[at] == '}') return fields;
+    while (true) {
+        const std::string key = read_string();
+        expect(':');
+        skip_space();
+        if (at < line.size() && line[at] == '"') {
+            fields[key] = read_string();
+        } else {
+            const std::size_t start = at;
+            while (at < line.size() && line[at] != ',' && line[at] != '}' && line[at] != ' ') ++at;
+            fields[key] = line.substr(start, at - start);
+        }
+        skip_space();
+        if (at < line.size() && line[at] == ',') { ++at; continue; }
+        expect('}');
+        skip_space();
+        if (at != line.size()) throw std::invalid_argument("text after the object");
+        return fields;
+    }
+}
+
+const std::string& field(const std::map<std::string, std::string>& fields, const char* key) {
+    const auto found = fields.find(key);
+    if (found == fields.end()) throw std::invalid_argument(std::string("missing \"") + key + "\"");
+    return found->second;
+}
+
+double to_double(const std::string& text) {
+    if (text == "nan") return std::numeric_limits<double>::quiet_NaN();
+    if (text == "inf") return std::numeric_limits<double>::infinity();
+    if (text == "-inf") return -std::numeric_limits<double>::infinity();
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) throw std::invalid_argument("bad number '" + text + "'");
+    return value;
+}
+
+std::int64_t to_integer(const std::string& text) {
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) throw std::invalid_argument("bad integer '" + text + "'");
+    return value;
+}
+
+std::string header_json(const JournalHeader& header) {
+    return "{\"format\": \"" + std::string(kFormat) + "\", \"fingerprint\": " + json_string(header.fingerprint) +
+           ", \"trials\": " + std::to_string(header.trials) + ", \"shard\": " + json_string(header.shard) + "}";
+}
+
+}  // namespace
+
+std::string fingerprint(const std::string& text, const std::vector<std::pair<const void*, std::size_t>>& bytes) {
+    std::uint64_t hash = mix64(0x6879706572677269ULL ^ text.size());
+    auto absorb = [&](const unsigned char* data, std::size_t size) {
+        std::size_t i = 0;
+        for (; i + 8 <= size; i += 8) {
+            std::uint64_t word = 0;
+            std::memcpy(&word, data + i, 8);
+            hash = mix64(hash ^ word) + 0x9E3779B97F4A7C15ULL;
+        }
+        std::uint64_t tail = size;  // the length keeps "ab" + "" apart from "a" + "b"
+        for (; i < size; ++i) tail = (tail << 8) | data[i];
+        hash = mix64(hash ^ tail) + 0x9E3779B97F4A7C15ULL;
+    };
+    absorb(reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    for (const auto& [data, size] : bytes) absorb(static_cast<const unsigned char*>(data), size);
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+    return hex;
+}
+
+JournalHeader journal_header(const RunConfig& config, const std::vector<DatasetView>& datasets,
+                             std::int64_t trials, int shard, int shards) {
+    const DataConfig& data = config.data;
+    const GridConfig& grid = config.grid;
+    std::string settings = "scale=" + (data.scale ? format_number(*data.scale) : std::string("default")) +
+                           " validation_fraction=" + format_number(data.validation_fraction) +
+                           " limit_train=" + std::to_string(data.limit_train) +
+                           " limit_test=" + std::to_string(data.limit_test) + " seed=" + std::to_string(config.run.seed);
+    auto axis = [&](const char* name, const auto& values) {
+        settings += std::string(" ") + name + "=";
+        for (const auto value : values) settings += format_number(static_cast<double>(value)) + ",";
+    };
+    axis("epochs", grid.epochs);
+    axis("alpha", grid.alpha);
+    axis("learning_rate", grid.learning_rate);
+    axis("batch_size", grid.batch_size);
+    std::vector<std::pair<const void*, std::size_t>> bytes;
+    for (const DatasetView& view : datasets) {
+        bytes.emplace_back(view.features, static_cast<std::size_t>(view.count * view.dims) * sizeof(float));
+        bytes.emplace_back(view.labels, static_cast<std::size_t>(view.count) * sizeof(std::int32_t));
+    }
+    JournalHeader header;
+    header.fingerprint = fingerprint(settings, bytes);
+    header.trials = trials;
+    header.shard = std::to_string(shard) + "/" + std::to_string(shards);
+    return header;
+}
+
+std::string journal_shard(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::string line;
+    if (!in || !std::getline(in, line)) throw InputError(file.string() + ": cannot read journal: " + std::strerror(errno));
+    try {
+        return field(parse_flat_object(line), "shard");
+    } catch (const std::invalid_argument& error) {
+        throw InputError(file.string() + ":1: not a hypergrid journal header: " + error.what());
+    }
+}
+
+std::string trial_to_json(const TrialResult& r) {
+    return "{\"trial\": " + std::to_string(r.trial) + ", \"epochs\": " + std::to_string(r.hyper.epochs) +
+           ", \"alpha\": " + exact_number(r.hyper.alpha) + ", \"learning_rate\": " + exact_number(r.hyper.learning_rate) +
+           ", \"batch_size\": " + std::to_string(r.hyper.batch_size) + ", \"val_cost\": " + exact_number(r.val_cost) +
+           ", \"val_cross_entropy\": " + exact_number(r.val_cross_entropy) +
+           ", \"val_accuracy\": " + exact_number(r.val_accuracy) + ", \"status\": \"" + to_string(r.status) +
+           "\", \"seconds\": " + exact_number(r.seconds) + ", \"rank\": " + std::to_string(r.rank) + "}";
+}
+
+TrialResult trial_from_json(const std::string& line) {
+    const auto fields = parse_flat_object(line);
+    TrialResult r;
+    r.trial = to_integer(field(fields, "trial"));
+    r.hyper.epochs = static_cast<int>(to_integer(field(fields, "epochs")));
+    r.hyper.alpha = to_double(field(fields, "alpha"));
+    r.hyper.learning_rate = to_double(field(fields, "learning_rate"));
+    r.hyper.batch_size = static_cast<int>(to_integer(field(fields, "batch_size")));
+    r.val_cost = to_double(field(fields, "val_cost"));
+    r.val_cross_entropy = to_double(field(fields, "val_cross_entropy"));
+    r.val_accuracy = to_double(field(fields, "val_accuracy"));
+    const std::string& status = field(fields, "status");
+    if (status != "ok" && status != "diverged") throw std::invalid_argument("bad status '" + status + "'");
+    r.status = status == "ok" ? TrialStatus::ok : TrialStatus::diverged;
+    r.seconds = to_double(field(fields, "seconds"));
+    r.rank = static_cast<int>(to_integer(field(fields, "rank")));
+    return r;
+}
+
+std::vector<TrialResult> read_journal(const std::filesystem::path& file, const JournalHeader& expected) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw InputError(file.string() + ": cannot open journal: " + std::strerror(errno));
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    const std::string text = buffer.str();
+    const std::string where = file.string() + ":";
+
+    std::vector<TrialResult> results;
+    std::size_t start = 0;
+    std::size_t complete = 0;  // bytes up to the end of the last good line
+    for (int line_number = 1; start < text.size(); ++line_number) {
+        const std::size_t end = text.find('\n', start);
+        const bool last = end == std::string::npos || end + 1 == text.size();
+        const std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        try {
+            if (line_number == 1) {
+                const auto fields = parse_flat_object(line);
+                if (field(fields, "format") != kFormat) throw std::invalid_argument("not a hypergrid journal");
+                if (field(fields, "fingerprint") != expected.fingerprint || field(fields, "shard") != expected.shard)
+                    throw InputError(where + "1: journal of another sweep (fingerprint " + field(fields, "fingerprint") +
+                                     ", shard " + field(fields, "shard") + "; this config, data and shard give " +
+                                     expected.fingerprint + ", " + expected.shard +
+                                     "): choose another --output or remove the journal");
+            } else {
+                TrialResult r = trial_from_json(line);
+                if (r.trial < 0 || r.trial >= expected.trials) throw std::invalid_argument("trial id out of range");
+                results.push_back(r);
+            }
+            if (end == std::string::npos) throw std::invalid_argument("no end of line");  // torn while written
+            complete = end + 1;
+        } catch (const InputError&) {
+            throw;
+        } catch (const std::invalid_argument& error) {
+            if (!last || line_number == 1)
+                throw InputError(where + std::to_string(line_number) + ": corrupt journal line: " + error.what());
+            break;  // a torn last line: the trial it held was in flight
+        }
+        start = end == std::string::npos ? text.size() : end + 1;
+    }
+    if (text.empty()) throw InputError(where + " empty journal");
+    if (complete < text.size() && ::truncate(file.c_str(), static_cast<off_t>(complete)) != 0)
+        throw std::runtime_error(where + " cannot cut its torn last line: " + std::strerror(errno));
+    return results;
+}
+
+JournalWriter::JournalWriter(const std::filesystem::path& file, const JournalHeader& header) : file_(file) {
+    fd_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw InputError(file.string() + ": cannot open journal: " + std::strerror(errno));
+    // One writer per journal: a second run on the same output (or ranks orphaned by a killed
+    // mpirun, still running) would interleave its trials with ours.
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd_);
+        fd_ = -1;
+        throw InputError(file.string() + ": in use by another running hypergrid (wait for it to end, or kill it)");
+    }
+    if (::lseek(fd_, 0, SEEK_END) == 0) write_all(header_json(header) + '\n');
+}
+
+JournalWriter::~JournalWriter() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void JournalWriter::append(const std::vector<TrialResult>& results) {
+    std::string lines;
+    for (const TrialResult& r : results) lines += trial_to_json(r) + '\n';
+    write_all(lines);
+}
+
+void JournalWriter::write_all(const std::string& text) {
+    for (std::size_t done = 0; done < text.size();) {
+        const ssize_t written = ::write(fd_, text.data() + done, text.size() - done);
+        if (written < 0) {
+            if (errno == EINTR) continue;
+            throw std::runtime_error(file_.string() + ": cannot write journal: " + std::strerror(errno));
+        }
+        done += static_cast<std::size_t>(written);
+    }
+    if (::fdatasync(fd_) != 0) throw std::runtime_error(file_.string() + ": cannot flush journal: " + std::strerror(errno));
+}
+
+}  // namespace hypergrid
