@@ -14,6 +14,7 @@
 #include <thread>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <boost/optional.hpp>
 
 namespace hypergrid {
@@ -143,10 +144,21 @@ void Cluster::share_per_node(const std::function<std::vector<Dataset>()>& load, 
 bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& collect,
                         const std::function<bool()>& stop_requested) {
     mpi::communicator& world = state_->world;
+    // Each worker holds up to kQueued assigned units, so it starts its next unit at once while rank 0,
+    // busy training between two polls, gets round to sending another.
+    constexpr int kQueued = 2;
     if (!is_root()) {
-        // Worker: run what rank 0 assigns until it says -1; tell it whenever a unit ends (and
-        // whether this rank was asked to stop), so it can hand out the next one.
-        bool stopped = false;  // this rank was asked to stop
+        std::deque<std::int64_t> pending;
+        bool closed = false;   // rank 0 has no more units for us
+        bool stopped = false;  // the sweep is stopping: run nothing more
+        auto receive = [&](bool wait) {
+            while (!closed && (wait || world.iprobe(0, kAssign))) {
+                std::int64_t unit = 0;
+                world.recv(0, kAssign, unit);
+                if (unit < 0) closed = true; else pending.push_back(unit);
+                wait = false;
+            }
+        };
         auto report = [&](const std::vector<TrialResult>& results) { world.send(0, kResults, results); };
         auto poll = [&] {
             if (world.iprobe(0, kStop)) {
@@ -156,17 +168,20 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
             }
             if (stopped || stop_requested()) throw SweepStopped{};
         };
-        for (std::int64_t unit = 0;;) {
-            world.recv(0, kAssign, unit);
-            if (unit < 0) break;
+        while (true) {
+            receive(pending.empty());
+            if (pending.empty()) break;  // closed and nothing left
+            const std::int64_t unit = pending.front();
+            pending.pop_front();
             try {
-                run(unit, report, poll);
+                if (!stopped) run(unit, report, poll);
             } catch (const SweepStopped&) {
                 stopped = true;
             }
-            world.send(0, kIdle, static_cast<int>(stopped || stop_requested()));
+            stopped = stopped || stop_requested();
+            world.send(0, kIdle, static_cast<int>(stopped));  // one per assigned unit, run or not
         }
-        while (world.iprobe(0, kStop)) {  // a stop that crossed our last idle message
+        while (world.iprobe(0, kStop)) {  // a stop that crossed our last messages
             int ignored = 0;
             world.recv(0, kStop, ignored);
         }
@@ -175,21 +190,22 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
         return complete;
     }
 
-    // Rank 0: a worker is either busy with one unit or finished (sent -1).
+    // Rank 0: tracks each worker's assigned-but-unfinished units and whether it was told "no more".
     bool stopping = false;
-    int finished_workers = 0;
-    std::vector<bool> busy(static_cast<std::size_t>(size()), false);
+    std::vector<int> outstanding(static_cast<std::size_t>(size()), 0);
+    std::vector<bool> closed(static_cast<std::size_t>(size()), false);
     auto assign = [&](int worker) {
+        if (closed[static_cast<std::size_t>(worker)]) return;
         const std::int64_t unit = stopping ? -1 : next(worker);
         world.send(worker, kAssign, unit);
-        busy[static_cast<std::size_t>(worker)] = unit >= 0;
-        if (unit < 0) ++finished_workers;
+        if (unit < 0) closed[static_cast<std::size_t>(worker)] = true;
+        else ++outstanding[static_cast<std::size_t>(worker)];
     };
     auto begin_stop = [&] {
         if (stopping) return;
         stopping = true;
         for (int worker = 1; worker < size(); ++worker)
-            if (busy[static_cast<std::size_t>(worker)]) world.send(worker, kStop, 0);
+            if (outstanding[static_cast<std::size_t>(worker)] > 0) world.send(worker, kStop, 0);
     };
     // Handles one pending message, if any; messages of one source arrive in the order sent.
     auto serve_one = [&] {
@@ -203,6 +219,7 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
         } else {
             int worker_stopped = 0;
             world.recv(source, kIdle, worker_stopped);
+            --outstanding[static_cast<std::size_t>(source)];
             if (worker_stopped) begin_stop();
             assign(source);
         }
@@ -214,16 +231,25 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
         if (stop_requested()) begin_stop();
         if (stopping) throw SweepStopped{};
     };
+    auto workers_done = [&] {
+        for (int worker = 1; worker < size(); ++worker)
+            if (!closed[static_cast<std::size_t>(worker)] || outstanding[static_cast<std::size_t>(worker)] > 0) return false;
+        return true;
+    };
 
-    for (int worker = 1; worker < size(); ++worker) assign(worker);
+    for (int round = 0; round < kQueued; ++round)
+        for (int worker = 1; worker < size(); ++worker) assign(worker);
     try {
-        for (std::int64_t unit = next(0); unit >= 0 && !stopping; unit = next(0)) run(unit, collect, poll);
+        for (std::int64_t unit = next(0); unit >= 0 && !stopping; unit = next(0)) {
+            run(unit, collect, poll);
+            poll();  // serve the others between two short units too
+        }
     } catch (const SweepStopped&) {
         begin_stop();
     }
-    // Rank 0 has no work left: serve the others until each has been told -1, sleeping between
-    // checks rather than spinning on the core a worker may need.
-    while (finished_workers < size() - 1) {
+    // Rank 0 has no work left: serve the others until each is done, sleeping between checks
+    // rather than spinning on the core a worker may need.
+    while (!workers_done()) {
         if (stop_requested()) begin_stop();
         if (!serve_one()) std::this_thread::sleep_for(std::chrono::microseconds(200));
     }

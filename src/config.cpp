@@ -315,16 +315,101 @@ DataConfig read_data(const Source& src, const toml::table& table) {
     return data;
 }
 
-GridConfig read_grid(const Source& src, const toml::table& table) {
+/// The `num` points of a range, endpoints exact: evenly spaced, or evenly spaced in log scale.
+std::vector<double> range_points(const AxisRange& range, std::int64_t num) {
+    std::vector<double> points;
+    for (std::int64_t i = 0; i < num; ++i) {
+        const double t = num == 1 ? 0.0 : static_cast<double>(i) / static_cast<double>(num - 1);
+        if (i == 0) {
+            points.push_back(range.start);
+        } else if (i == num - 1) {
+            points.push_back(range.stop);
+        } else if (range.log) {
+            points.push_back(std::exp(std::log(range.start) + t * (std::log(range.stop) - std::log(range.start))));
+        } else {
+            points.push_back(range.start + t * (range.stop - range.start));
+        }
+    }
+    return points;
+}
+
+/// An axis: an array of values, or an inline table { start, stop, num, scale } expanded to its
+/// points (rounded for integer axes). In random mode `num` may be left out: ranges are sampled
+/// continuously then. Returns the values and, for a range, the range.
+template <class T>
+std::pair<std::vector<T>, std::optional<AxisRange>> read_axis(const Source& src, const toml::table& table,
+                                                              const char* name, const Range<double>& limits,
+                                                              bool random) {
+    const std::string key = std::string("grid.") + name;
+    const toml::node& node = require_key(src, table, "grid", name);
+    if (!node.is_table()) {
+        const Range<std::int64_t> int_limits{kPositiveInt};
+        if constexpr (std::is_same_v<T, int>) {
+            return {narrow_all<int>(read_array<std::int64_t>(src, node, key, int_limits)), std::nullopt};
+        } else {
+            return {read_array<double>(src, node, key, limits), std::nullopt};
+        }
+    }
+    const toml::table& spec = *node.as_table();
+    reject_unknown_keys(src, spec, key, {"start", "stop", "num", "scale"});
+    AxisRange range;
+    if constexpr (std::is_same_v<T, int>) {  // an integer axis has integer ends
+        range.start = static_cast<double>(read_value<std::int64_t>(src, require_key(src, spec, key, "start"), key + ".start", kPositiveInt));
+        range.stop = static_cast<double>(read_value<std::int64_t>(src, require_key(src, spec, key, "stop"), key + ".stop", kPositiveInt));
+    } else {
+        range.start = read_value<double>(src, require_key(src, spec, key, "start"), key + ".start", limits);
+        range.stop = read_value<double>(src, require_key(src, spec, key, "stop"), key + ".stop", limits);
+    }
+    if (range.stop < range.start) src.fail(node, key + ".stop", "must be >= start (" + number_text(range.start) + ")");
+    if (const toml::node* scale = spec.get("scale")) {
+        const std::string text = read_value<std::string>(src, *scale, key + ".scale");
+        if (text != "log" && text != "linear") src.fail(*scale, key + ".scale", "must be \"log\" or \"linear\", got \"" + text + "\"");
+        range.log = text == "log";
+        if (range.log && range.start <= 0) src.fail(*scale, key + ".scale", "a log range needs start > 0");
+    }
+    std::vector<T> values;
+    const toml::node* num = spec.get("num");
+    if (!num && !random) src.fail(node, key + ".num", "missing required key (a grid range needs its number of points)");
+    if (num) {
+        const std::int64_t count = read_value<std::int64_t>(src, *num, key + ".num", Range<std::int64_t>{1, false, 1000000, false});
+        for (const double point : range_points(range, count))
+            values.push_back(std::is_same_v<T, int> ? static_cast<T>(std::llround(point)) : static_cast<T>(point));
+        // Sorted, a repeat sits next to its twin (log points need not ascend exactly: exp(log(x)) != x).
+        std::vector<T> sorted = values;
+        std::sort(sorted.begin(), sorted.end());
+        const auto repeat = std::adjacent_find(sorted.begin(), sorted.end());
+        if (repeat != sorted.end())
+            src.fail(node, key, "range gives the value " + number_text(static_cast<double>(*repeat)) +
+                                    " twice (integer axis: fewer points or a wider range)");
+    }
+    return {values, range};
+}
+
+GridConfig read_grid(const Source& src, const toml::table& table, const toml::table* search, std::uint64_t run_seed) {
     reject_unknown_keys(src, table, "grid", {"epochs", "alpha", "learning_rate", "batch_size"});
     GridConfig grid;
-    grid.epochs = narrow_all<int>(
-        read_array<std::int64_t>(src, require_key(src, table, "grid", "epochs"), "grid.epochs", kPositiveInt));
-    grid.alpha = read_array<double>(src, require_key(src, table, "grid", "alpha"), "grid.alpha", at_least(0.0));
-    grid.learning_rate = read_array<double>(src, require_key(src, table, "grid", "learning_rate"),
-                                            "grid.learning_rate", above(0.0));
-    grid.batch_size = narrow_all<int>(read_array<std::int64_t>(
-        src, require_key(src, table, "grid", "batch_size"), "grid.batch_size", kPositiveInt));
+    grid.search_seed = run_seed;
+    if (search) {
+        reject_unknown_keys(src, *search, "search", {"mode", "samples", "seed"});
+        if (const toml::node* mode = search->get("mode")) {
+            const std::string text = read_value<std::string>(src, *mode, "search.mode");
+            if (text != "grid" && text != "random") src.fail(*mode, "search.mode", "must be \"grid\" or \"random\", got \"" + text + "\"");
+            grid.random = text == "random";
+        }
+        if (const toml::node* seed = search->get("seed"))
+            grid.search_seed = static_cast<std::uint64_t>(read_value<std::int64_t>(src, *seed, "search.seed", at_least<std::int64_t>(0)));
+        if (grid.random) {
+            grid.samples = read_value<std::int64_t>(src, require_key(src, *search, "search", "samples"), "search.samples",
+                                                    Range<std::int64_t>{1, false, std::int64_t{1} << 40, false});
+        } else if (const toml::node* samples = search->get("samples")) {
+            src.fail(*samples, "search.samples", "only in random mode (search.mode = \"random\")");
+        }
+    }
+    const Range<double> positive_int{1.0, false, static_cast<double>(INT_MAX), false};
+    std::tie(grid.epochs, grid.ranges[0]) = read_axis<int>(src, table, "epochs", positive_int, grid.random);
+    std::tie(grid.alpha, grid.ranges[1]) = read_axis<double>(src, table, "alpha", at_least(0.0), grid.random);
+    std::tie(grid.learning_rate, grid.ranges[2]) = read_axis<double>(src, table, "learning_rate", above(0.0), grid.random);
+    std::tie(grid.batch_size, grid.ranges[3]) = read_axis<int>(src, table, "batch_size", positive_int, grid.random);
     return grid;
 }
 
@@ -456,13 +541,13 @@ void append_json_source(std::string& out, const DataSource& source) {
 RunConfig load_config(const std::filesystem::path& file) {
     const Source src(file);
     const toml::table root = parse_file(src, file);
-    reject_unknown_keys(src, root, "", {"data", "grid", "run"});
+    reject_unknown_keys(src, root, "", {"data", "grid", "search", "run"});
 
     RunConfig config;
     config.file = file;
     config.data = read_data(src, require_table(src, root, "data"));
-    config.grid = read_grid(src, require_table(src, root, "grid"));
     config.run = read_run(src, find_table(src, root, "run"));
+    config.grid = read_grid(src, require_table(src, root, "grid"), find_table(src, root, "search"), config.run.seed);
     return config;
 }
 
@@ -502,6 +587,34 @@ std::string config_to_json(const RunConfig& config) {
     append_json_array(out, grid.learning_rate);
     append_json_key(out, "batch_size");
     append_json_array(out, grid.batch_size);
+    out += '}';
+
+    append_json_key(out, "search");
+    out += '{';
+    append_json_key(out, "mode");
+    append_json_string(out, grid.random ? "random" : "grid");
+    if (grid.random) {
+        append_json_key(out, "samples");
+        append_json_number(out, grid.samples);
+        append_json_key(out, "seed");
+        append_json_number(out, grid.search_seed);
+        append_json_key(out, "ranges");
+        out += '{';
+        const char* const names[] = {"epochs", "alpha", "learning_rate", "batch_size"};
+        for (std::size_t axis = 0; axis < 4; ++axis) {
+            if (!grid.ranges[axis]) continue;
+            append_json_key(out, names[axis]);
+            out += '{';
+            append_json_key(out, "start");
+            append_json_number(out, grid.ranges[axis]->start);
+            append_json_key(out, "stop");
+            append_json_number(out, grid.ranges[axis]->stop);
+            append_json_key(out, "scale");
+            append_json_string(out, grid.ranges[axis]->log ? "log" : "linear");
+            out += '}';
+        }
+        out += '}';
+    }
     out += '}';
 
     append_json_key(out, "run");

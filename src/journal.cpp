@@ -139,6 +139,11 @@ JournalHeader journal_header(const RunConfig& config, const std::vector<DatasetV
     axis("alpha", grid.alpha);
     axis("learning_rate", grid.learning_rate);
     axis("batch_size", grid.batch_size);
+    if (grid.random) {
+        settings += " random samples=" + std::to_string(grid.samples) + " seed=" + std::to_string(grid.search_seed);
+        for (const auto& range : grid.ranges)
+            if (range) settings += " range=" + format_number(range->start) + ":" + format_number(range->stop) + (range->log ? ":log" : "");
+    }
     std::vector<std::pair<const void*, std::size_t>> bytes;
     for (const DatasetView& view : datasets) {
         bytes.emplace_back(view.features, static_cast<std::size_t>(view.count * view.dims) * sizeof(float));

@@ -1,6 +1,7 @@
 #include "hypergrid/plan.hpp"
 
 #include <algorithm>
+#include <map>
 #include <numeric>
 
 namespace hypergrid {
@@ -47,79 +48,114 @@ double model_epoch_cost(int epochs, int batch_size) { return epochs * (1.0 + kSt
 
 std::int64_t min_units_for(int ranks) { return ranks > 1 ? 3 * static_cast<std::int64_t>(ranks) : 1; }
 
-std::vector<int> track_shards(const Grid& grid, int shards) {
+namespace {
+
+/// One model track: a (alpha, learning_rate, batch_size) trained once, evaluated at its checkpoints
+/// (epoch count -> trial id, ascending). Grid mode: one per (batch, alpha, rate), checkpoints = the
+/// epochs axis. Random mode: one per sample, with the sample's epoch count as its only checkpoint.
+struct Track {
+    int batch_size = 0;
+    double alpha = 0;
+    double learning_rate = 0;
+    std::vector<std::pair<int, std::int64_t>> checkpoints;
+};
+
+/// Every track, in a stable order: grid mode batch-major, then alpha, then rate; random mode by trial id.
+std::vector<Track> all_tracks(const Grid& grid) {
     const GridConfig& axes = grid.axes();
-    const int epochs = *std::max_element(axes.epochs.begin(), axes.epochs.end());
-    const std::size_t pairs = axes.alpha.size() * axes.learning_rate.size();
-    std::vector<double> costs;
+    std::vector<Track> tracks;
+    if (grid.random()) {
+        for (std::int64_t t = 0; t < grid.size(); ++t) {
+            const Hyperparameters h = grid.at(t);
+            tracks.push_back({h.batch_size, h.alpha, h.learning_rate, {{h.epochs, t}}});
+        }
+        return tracks;
+    }
+    const std::vector<std::size_t> epoch_order = ascending_epochs(axes);
     for (std::size_t b = 0; b < axes.batch_size.size(); ++b)
-        costs.insert(costs.end(), pairs, model_epoch_cost(epochs, axes.batch_size[b]));
+        for (std::size_t a = 0; a < axes.alpha.size(); ++a)
+            for (std::size_t l = 0; l < axes.learning_rate.size(); ++l) {
+                Track track{axes.batch_size[b], axes.alpha[a], axes.learning_rate[l], {}};
+                for (const std::size_t e : epoch_order) track.checkpoints.emplace_back(axes.epochs[e], grid.trial_id(e, a, l, b));
+                tracks.push_back(std::move(track));
+            }
+    return tracks;
+}
+
+std::vector<int> shards_of(const std::vector<Track>& tracks, int shards) {
+    std::vector<double> costs;
+    for (const Track& track : tracks) costs.push_back(model_epoch_cost(track.checkpoints.back().first, track.batch_size));
     return assign_longest_first(costs, shards);
 }
 
+}  // namespace
+
+std::vector<int> track_shards(const Grid& grid, int shards) { return shards_of(all_tracks(grid), shards); }
+
 std::vector<bool> shard_trials(const Grid& grid, int shard, int shards) {
-    const GridConfig& axes = grid.axes();
-    const std::vector<int> owner = track_shards(grid, shards);
+    const std::vector<Track> tracks = all_tracks(grid);
+    const std::vector<int> owner = shards_of(tracks, shards);
     std::vector<bool> mine(static_cast<std::size_t>(grid.size()));
-    for (std::size_t e = 0; e < axes.epochs.size(); ++e)
-        for (std::size_t a = 0; a < axes.alpha.size(); ++a)
-            for (std::size_t l = 0; l < axes.learning_rate.size(); ++l)
-                for (std::size_t b = 0; b < axes.batch_size.size(); ++b) {
-                    const std::size_t track = (b * axes.alpha.size() + a) * axes.learning_rate.size() + l;
-                    mine[static_cast<std::size_t>(grid.trial_id(e, a, l, b))] = owner[track] == shard;
-                }
+    for (std::size_t t = 0; t < tracks.size(); ++t)
+        for (const auto& [epochs, trial] : tracks[t].checkpoints) mine[static_cast<std::size_t>(trial)] = owner[t] == shard;
     return mine;
 }
 
 std::vector<WorkUnit> make_units(const Grid& grid, int models_per_unit, std::int64_t train_examples,
                                  std::int64_t min_units, const WorkFilter& filter) {
-    const GridConfig& axes = grid.axes();
-    const std::vector<std::size_t> epoch_order = ascending_epochs(axes);
-    const std::size_t pairs = axes.alpha.size() * axes.learning_rate.size();
-    const std::vector<int> owner = track_shards(grid, filter.shards);
+    const std::vector<Track> tracks = all_tracks(grid);
+    const std::vector<int> owner = shards_of(tracks, filter.shards);
     auto is_done = [&](std::int64_t trial) { return filter.done && (*filter.done)[static_cast<std::size_t>(trial)]; };
 
-    // The pairs each batch-size group still owes: in this shard, with at least one trial to do.
-    std::vector<std::vector<std::size_t>> owed(axes.batch_size.size());
-    std::vector<std::size_t> counts;
-    for (std::size_t b = 0; b < axes.batch_size.size(); ++b) {
-        for (std::size_t pair = 0; pair < pairs; ++pair) {
-            if (owner[b * pairs + pair] != filter.shard) continue;
-            const std::size_t a = pair / axes.learning_rate.size();
-            const std::size_t l = pair % axes.learning_rate.size();
-            for (const std::size_t e : epoch_order)
-                if (!is_done(grid.trial_id(e, a, l, b))) {
-                    owed[b].push_back(pair);
-                    break;
-                }
-        }
-        counts.push_back(owed[b].size());
+    // Groups of tracks that share a batch size (in order of first appearance: the axis order in grid
+    // mode), each holding the tracks still owed: in this shard, with at least one trial to do.
+    std::vector<int> batch_sizes;
+    std::map<int, std::size_t> group_of;
+    for (const Track& track : tracks)
+        if (group_of.emplace(track.batch_size, batch_sizes.size()).second) batch_sizes.push_back(track.batch_size);
+    std::vector<std::vector<std::size_t>> owed(batch_sizes.size());
+    for (std::size_t t = 0; t < tracks.size(); ++t) {
+        if (owner[t] != filter.shard) continue;
+        const auto& points = tracks[t].checkpoints;
+        if (std::all_of(points.begin(), points.end(), [&](const auto& point) { return is_done(point.second); })) continue;
+        owed[group_of[tracks[t].batch_size]].push_back(t);
     }
+    // Tracks that end at similar epoch counts share units, so no model trains far past its last
+    // trial (random mode; in grid mode every track ends at the same count).
+    for (auto& group : owed)
+        std::stable_sort(group.begin(), group.end(), [&](std::size_t a, std::size_t b) {
+            return tracks[a].checkpoints.back().first < tracks[b].checkpoints.back().first;
+        });
+    std::vector<std::size_t> counts;
+    for (const auto& group : owed) counts.push_back(group.size());
 
     std::vector<WorkUnit> units;
     const std::vector<std::size_t> chunks = chunks_per_group(counts, models_per_unit, min_units);
-    for (std::size_t b = 0; b < axes.batch_size.size(); ++b) {
-        // chunks[b] consecutive runs of the owed pairs; the first (count % chunks) runs hold one more.
+    for (std::size_t g = 0; g < owed.size(); ++g) {
+        // chunks[g] consecutive runs of the owed tracks; the first (count % chunks) runs hold one more.
         std::size_t first = 0;
-        for (std::size_t chunk = 0; chunk < chunks[b]; ++chunk) {
-            const std::size_t size = counts[b] / chunks[b] + (chunk < counts[b] % chunks[b] ? 1 : 0);
+        for (std::size_t chunk = 0; chunk < chunks[g]; ++chunk) {
+            const std::size_t size = counts[g] / chunks[g] + (chunk < counts[g] % chunks[g] ? 1 : 0);
             WorkUnit unit;
-            unit.batch_size = axes.batch_size[b];
-            std::size_t needed = 0;  // checkpoints up to the last one with a trial still to do
+            unit.batch_size = batch_sizes[g];
+            // The unit's checkpoints: every epoch count one of its models still owes a trial at.
+            for (std::size_t i = first; i < first + size; ++i)
+                for (const auto& [epochs, trial] : tracks[owed[g][i]].checkpoints)
+                    if (!is_done(trial)) unit.checkpoints.push_back(epochs);
+            std::sort(unit.checkpoints.begin(), unit.checkpoints.end());
+            unit.checkpoints.erase(std::unique(unit.checkpoints.begin(), unit.checkpoints.end()), unit.checkpoints.end());
             for (std::size_t i = first; i < first + size; ++i) {
-                const std::size_t a = owed[b][i] / axes.learning_rate.size();
-                const std::size_t l = owed[b][i] % axes.learning_rate.size();
-                unit.alphas.push_back(axes.alpha[a]);
-                unit.learning_rates.push_back(axes.learning_rate[l]);
-                std::vector<std::int64_t> ids;
-                for (const std::size_t e : epoch_order) {
-                    ids.push_back(grid.trial_id(e, a, l, b));
-                    if (!is_done(ids.back())) needed = std::max(needed, ids.size());
+                const Track& track = tracks[owed[g][i]];
+                unit.alphas.push_back(track.alpha);
+                unit.learning_rates.push_back(track.learning_rate);
+                std::vector<std::int64_t> ids(unit.checkpoints.size(), kNoTrial);
+                for (const auto& [epochs, trial] : track.checkpoints) {
+                    if (is_done(trial)) continue;
+                    const auto at = std::lower_bound(unit.checkpoints.begin(), unit.checkpoints.end(), epochs);
+                    if (at != unit.checkpoints.end() && *at == epochs) ids[static_cast<std::size_t>(at - unit.checkpoints.begin())] = trial;
                 }
                 unit.trials.push_back(std::move(ids));
             }
-            for (std::size_t c = 0; c < needed; ++c) unit.checkpoints.push_back(axes.epochs[epoch_order[c]]);
-            for (auto& ids : unit.trials) ids.resize(needed);
             first += size;
             unit.cost = model_epoch_cost(unit.epochs(), unit.batch_size) * static_cast<double>(train_examples) *
                         static_cast<double>(unit.model_count());

@@ -26,7 +26,7 @@ std::string format_plan_report(const Grid& grid, const std::vector<WorkUnit>& un
     for (std::size_t u = 0; u < units.size(); ++u) {
         const WorkUnit& unit = units[u];
         std::snprintf(line, sizeof line, "%6zu %6d %7zu %7d %7zu %10.1f %5d\n", u, unit.batch_size, unit.model_count(),
-                      unit.epochs(), unit.model_count() * unit.checkpoints.size(), costs[u], owner[u]);
+                      unit.epochs(), unit.trial_count(), costs[u], owner[u]);
         out << line;
     }
     std::vector<double> load(static_cast<std::size_t>(ranks), 0.0);

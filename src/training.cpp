@@ -32,6 +32,7 @@ void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
                                    static_cast<double>(unit.model_count());
             std::vector<TrialResult> results;
             for (std::size_t m = 0; m < unit.model_count(); ++m) {
+                if (unit.trials[m][checkpoint] == kNoTrial) continue;
                 TrialResult r;
                 r.trial = unit.trials[m][checkpoint];
                 r.hyper = {epoch + 1, unit.alphas[m], unit.learning_rates[m], unit.batch_size};

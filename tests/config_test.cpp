@@ -6,11 +6,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <random>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace fs = std::filesystem;
 using hypergrid::InputError;
@@ -459,4 +462,342 @@ TEST_CASE("every config in configs/ loads", "[config]") {
         ++loaded;
     }
     CHECK(loaded >= 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Range axes ({ start, stop, num, scale }) and the [search] table.
+
+namespace {
+
+/// kIdxConfig with the axis line `key = [...]` (lines 7-10) replaced by `key = VALUE`, line numbers kept.
+std::string with_axis(const std::string& text, const std::string& key, const std::string& value) {
+    const auto at = text.find("\n" + key + " = ");
+    REQUIRE(at != std::string::npos);
+    const auto end = text.find('\n', at + 1);
+    return text.substr(0, at + 1) + key + " = " + value + text.substr(end);
+}
+
+/// kIdxConfig in random mode: [search] on line 13, mode 14, samples 15, then `extra` lines from 16.
+std::string random_config(const std::string& extra = "") {
+    return kIdxConfig + "[search]\nmode = \"random\"\nsamples = 30\n" + extra;
+}
+
+}  // namespace
+
+TEST_CASE("load_config expands linear, log and integer ranges to their points", "[config]") {
+    SECTION("log range: evenly spaced in log scale, endpoints exact") {
+        Fixture fixture(with_axis(kIdxConfig, "alpha", "{ start = 1e-4, stop = 1e-1, num = 4, scale = \"log\" }"));
+        const RunConfig config = load_config(fixture.config);
+        const std::vector<double>& alpha = config.grid.alpha;
+        REQUIRE(alpha.size() == 4);
+        CHECK(alpha[1] == Approx(1e-3).epsilon(1e-12));
+        CHECK(alpha[2] == Approx(1e-2).epsilon(1e-12));
+        CHECK(alpha[3] == 1e-1);  // the last point is the stop itself
+        INFO("first point " << std::hexfloat << alpha[0] << " vs start " << 1e-4);
+        CHECK(alpha[0] == 1e-4);  // so is the first: the start, not exp(log(start))
+        REQUIRE(config.grid.ranges[1].has_value());
+        CHECK(config.grid.ranges[1]->start == 1e-4);
+        CHECK(config.grid.ranges[1]->stop == 1e-1);
+        CHECK(config.grid.ranges[1]->log);
+        // The other axes were lists.
+        CHECK_FALSE(config.grid.ranges[0].has_value());
+        CHECK_FALSE(config.grid.ranges[2].has_value());
+        CHECK_FALSE(config.grid.ranges[3].has_value());
+        CHECK_FALSE(config.grid.random);
+    }
+    SECTION("log range endpoints are exact for awkward starts too") {
+        for (const char* start : {"1e-5", "3e-7", "0.05", "7"}) {
+            INFO("start " << start);
+            Fixture fixture(with_axis(kIdxConfig, "learning_rate",
+                                      std::string("{ start = ") + start + ", stop = 10, num = 3, scale = \"log\" }"));
+            const RunConfig config = load_config(fixture.config);
+            REQUIRE(config.grid.learning_rate.size() == 3);
+            CHECK(config.grid.learning_rate.front() == std::stod(start));
+            CHECK(config.grid.learning_rate.back() == 10.0);
+            CHECK(config.grid.learning_rate[1] == Approx(std::sqrt(std::stod(start) * 10.0)).epsilon(1e-12));
+        }
+    }
+    SECTION("linear range, scale omitted: evenly spaced") {
+        Fixture fixture(with_axis(kIdxConfig, "learning_rate", "{ start = 0.1, stop = 0.5, num = 5 }"));
+        const RunConfig config = load_config(fixture.config);
+        const std::vector<double>& rate = config.grid.learning_rate;
+        REQUIRE(rate.size() == 5);
+        CHECK(rate[0] == 0.1);
+        CHECK(rate[1] == Approx(0.2).epsilon(1e-12));
+        CHECK(rate[2] == Approx(0.3).epsilon(1e-12));
+        CHECK(rate[3] == Approx(0.4).epsilon(1e-12));
+        CHECK(rate[4] == 0.5);
+        REQUIRE(config.grid.ranges[2].has_value());
+        CHECK_FALSE(config.grid.ranges[2]->log);  // linear by default
+    }
+    SECTION("explicit linear scale, and a one-point range is its start") {
+        Fixture fixture(with_axis(with_axis(kIdxConfig, "alpha", "{ start = 0, stop = 1, num = 3, scale = \"linear\" }"),
+                                  "learning_rate", "{ start = 0.25, stop = 0.75, num = 1 }"));
+        const RunConfig config = load_config(fixture.config);
+        CHECK(config.grid.alpha == std::vector<double>{0.0, 0.5, 1.0});
+        CHECK(config.grid.learning_rate == std::vector<double>{0.25});
+    }
+    SECTION("start == stop with one point") {
+        Fixture fixture(with_axis(kIdxConfig, "alpha", "{ start = 0.3, stop = 0.3, num = 1, scale = \"log\" }"));
+        CHECK(load_config(fixture.config).grid.alpha == std::vector<double>{0.3});
+    }
+    SECTION("integer axes round to the nearest integer") {
+        // 2, 4.33, 6.67, 9 -> 2, 4, 7, 9; log 16..256 in 3 points -> 16, 64, 256.
+        Fixture fixture(with_axis(with_axis(kIdxConfig, "epochs", "{ start = 2, stop = 9, num = 4 }"), "batch_size",
+                                  "{ start = 16, stop = 256, num = 3, scale = \"log\" }"));
+        const RunConfig config = load_config(fixture.config);
+        CHECK(config.grid.epochs == std::vector<int>{2, 4, 7, 9});
+        CHECK(config.grid.batch_size == std::vector<int>{16, 64, 256});
+        REQUIRE(config.grid.ranges[0].has_value());
+        CHECK(config.grid.ranges[0]->start == 2.0);
+        CHECK(config.grid.ranges[0]->stop == 9.0);
+        REQUIRE(config.grid.ranges[3].has_value());
+        CHECK(config.grid.ranges[3]->log);
+    }
+    SECTION("integer log range over a wide span") {
+        // 1, 10, 100, 1000 up to rounding.
+        Fixture fixture(with_axis(kIdxConfig, "batch_size", "{ start = 1, stop = 1000, num = 4, scale = \"log\" }"));
+        CHECK(load_config(fixture.config).grid.batch_size == std::vector<int>{1, 10, 100, 1000});
+    }
+    SECTION("the grid is the product of the expanded axes") {
+        Fixture fixture(with_axis(with_axis(kIdxConfig, "epochs", "{ start = 1, stop = 5, num = 5 }"), "alpha",
+                                  "{ start = 1e-6, stop = 1e-2, num = 7, scale = \"log\" }"));
+        const RunConfig config = load_config(fixture.config);
+        CHECK(config.grid.epochs == std::vector<int>{1, 2, 3, 4, 5});
+        CHECK(config.grid.alpha.size() == 7);
+        for (std::size_t i = 1; i < config.grid.alpha.size(); ++i) {
+            // 4 decades over 6 steps: a constant ratio of 10^(2/3).
+            CHECK(config.grid.alpha[i] / config.grid.alpha[i - 1] == Approx(std::pow(10.0, 2.0 / 3.0)).epsilon(1e-9));
+        }
+    }
+}
+
+TEST_CASE("load_config rejects bad ranges, naming the key and the line", "[config]") {
+    SECTION("stop < start") {
+        expect_error(with_axis(kIdxConfig, "alpha", "{ start = 0.1, stop = 0.01, num = 3 }"), 8, "grid.alpha.stop",
+                     "must be >= start (0.1)");
+    }
+    SECTION("integer stop < start") {
+        expect_error(with_axis(kIdxConfig, "epochs", "{ start = 10, stop = 5, num = 2 }"), 7, "grid.epochs.stop",
+                     "must be >= start (10)");
+    }
+    SECTION("log range with start 0") {
+        expect_error(with_axis(kIdxConfig, "alpha", "{ start = 0, stop = 0.1, num = 3, scale = \"log\" }"), 8,
+                     "grid.alpha.scale", "a log range needs start > 0");
+    }
+    SECTION("log range with a negative start (the start's own limit speaks first)") {
+        expect_error(with_axis(kIdxConfig, "alpha", "{ start = -1, stop = 0.1, num = 3, scale = \"log\" }"), 8,
+                     "grid.alpha.start", "must be >= 0, got -1");
+    }
+    SECTION("unknown scale") {
+        expect_error(with_axis(kIdxConfig, "alpha", "{ start = 1e-4, stop = 0.1, num = 3, scale = \"exp\" }"), 8,
+                     "grid.alpha.scale", "must be \"log\" or \"linear\", got \"exp\"");
+    }
+    SECTION("scale of the wrong type") {
+        expect_error(with_axis(kIdxConfig, "alpha", "{ start = 1e-4, stop = 0.1, num = 3, scale = 10 }"), 8,
+                     "grid.alpha.scale", "expected a string, got integer");
+    }
+    SECTION("unknown key in the range") {
+        expect_error(with_axis(kIdxConfig, "learning_rate", "{ start = 0.1, stop = 0.5, num = 3, step = 0.1 }"), 9,
+                     "grid.learning_rate.step", "unknown key");
+    }
+    SECTION("misspelt num") {
+        expect_error(with_axis(kIdxConfig, "learning_rate", "{ start = 0.1, stop = 0.5, nun = 3 }"), 9,
+                     "grid.learning_rate.nun", "unknown key");
+    }
+    SECTION("num missing in grid mode") {
+        expect_error(with_axis(kIdxConfig, "epochs", "{ start = 1, stop = 10 }"), 7, "grid.epochs.num",
+                     "missing required key");
+    }
+    SECTION("num missing with an explicit grid mode") {
+        expect_error(with_axis(kIdxConfig, "alpha", "{ start = 0, stop = 1 }") + "[search]\nmode = \"grid\"\n", 8,
+                     "grid.alpha.num", "missing required key");
+    }
+    SECTION("num 0") {
+        expect_error(with_axis(kIdxConfig, "epochs", "{ start = 1, stop = 10, num = 0 }"), 7, "grid.epochs.num",
+                     "must be >= 1, got 0");
+    }
+    SECTION("num negative") {
+        expect_error(with_axis(kIdxConfig, "alpha", "{ start = 0, stop = 1, num = -3 }"), 8, "grid.alpha.num",
+                     "must be >= 1, got -3");
+    }
+    SECTION("num above a million") {
+        expect_error(with_axis(kIdxConfig, "alpha", "{ start = 0, stop = 1, num = 1000001 }"), 8, "grid.alpha.num",
+                     "must be <= 1000000, got 1000001");
+    }
+    SECTION("num not an integer") {
+        expect_error(with_axis(kIdxConfig, "alpha", "{ start = 0, stop = 1, num = 2.5 }"), 8, "grid.alpha.num",
+                     "expected an integer, got float");
+    }
+    SECTION("num out of range in random mode too") {
+        expect_error(with_axis(random_config(), "alpha", "{ start = 0, stop = 1, num = 0 }"), 8, "grid.alpha.num",
+                     "must be >= 1, got 0");
+    }
+    SECTION("missing start") {
+        expect_error(with_axis(kIdxConfig, "alpha", "{ stop = 1, num = 2 }"), 8, "grid.alpha.start",
+                     "missing required key");
+    }
+    SECTION("missing stop") {
+        expect_error(with_axis(kIdxConfig, "alpha", "{ start = 0, num = 2 }"), 8, "grid.alpha.stop",
+                     "missing required key");
+    }
+    SECTION("start below the axis's limit") {
+        expect_error(with_axis(kIdxConfig, "learning_rate", "{ start = 0, stop = 1, num = 2 }"), 9,
+                     "grid.learning_rate.start", "must be > 0, got 0");
+        expect_error(with_axis(kIdxConfig, "epochs", "{ start = 0, stop = 10, num = 2 }"), 7, "grid.epochs.start",
+                     "must be >= 1, got 0");
+    }
+    SECTION("an integer axis with a fractional end") {
+        expect_error(with_axis(kIdxConfig, "epochs", "{ start = 1, stop = 2.6, num = 2 }"), 7, "grid.epochs.stop",
+                     "expected an integer, got float");
+    }
+    SECTION("stop above the integer limit") {
+        expect_error(with_axis(kIdxConfig, "batch_size", "{ start = 1, stop = 3000000000, num = 2 }"), 10,
+                     "grid.batch_size.stop", "must be <= 2147483647");
+    }
+    SECTION("non-finite stop") {
+        expect_error(with_axis(kIdxConfig, "alpha", "{ start = 0, stop = inf, num = 2 }"), 8, "grid.alpha.stop",
+                     "must be finite");
+    }
+    SECTION("integer range that rounds two points to the same value") {
+        // 1, 1.5, 2, 2.5, 3 -> 1, 2, 2, ...
+        expect_error(with_axis(kIdxConfig, "epochs", "{ start = 1, stop = 3, num = 5 }"), 7, "grid.epochs",
+                     "range gives the value 2 twice");
+        // 8 points in [16, 20], which holds 5 integers, must collide.
+        expect_error(with_axis(kIdxConfig, "batch_size", "{ start = 16, stop = 20, num = 8, scale = \"log\" }"), 10,
+                     "grid.batch_size", "twice");
+        // One point more than the integers in the range.
+        expect_error(with_axis(kIdxConfig, "epochs", "{ start = 1, stop = 1, num = 2 }"), 7, "grid.epochs",
+                     "range gives the value 1 twice");
+    }
+    SECTION("a float range with start == stop and num > 1 repeats its value") {
+        expect_error(with_axis(kIdxConfig, "alpha", "{ start = 0.5, stop = 0.5, num = 3 }"), 8, "grid.alpha",
+                     "range gives the value 0.5 twice");
+    }
+    SECTION("a float log range with start == stop and num > 1 repeats its value") {
+        // exp(log(7)) is 6.9999999999999991: the points 7, 6.9999999999999991, 7 repeat 7, though not
+        // side by side; the run would train the same trial twice.
+        expect_error(with_axis(kIdxConfig, "alpha", "{ start = 7, stop = 7, num = 3, scale = \"log\" }"), 8,
+                     "grid.alpha", "range gives the value 7 twice");
+    }
+}
+
+TEST_CASE("load_config loads a range axis with many points", "[config]") {
+    // (Checking 1e5 points for repeats pairwise took 21 s; how fast it is now is for benchmarks.)
+    Fixture fixture(with_axis(kIdxConfig, "alpha", "{ start = 0, stop = 1, num = 100000 }"));
+    const RunConfig config = load_config(fixture.config);
+    CHECK(config.grid.alpha.size() == 100000);
+    CHECK(config.grid.alpha.front() == 0.0);
+    CHECK(config.grid.alpha.back() == 1.0);
+}
+
+TEST_CASE("load_config reads the [search] table", "[config]") {
+    SECTION("no [search]: grid mode") {
+        Fixture fixture(kIdxConfig);
+        const RunConfig config = load_config(fixture.config);
+        CHECK_FALSE(config.grid.random);
+        CHECK(config.grid.samples == 0);
+    }
+    SECTION("mode = \"grid\" is the default mode") {
+        Fixture fixture(kIdxConfig + "[search]\nmode = \"grid\"\n");
+        const RunConfig config = load_config(fixture.config);
+        CHECK_FALSE(config.grid.random);
+        CHECK(config.grid.epochs == std::vector<int>{5, 25, 35});
+    }
+    SECTION("an empty [search] is grid mode") {
+        Fixture fixture(kIdxConfig + "[search]\n");
+        CHECK_FALSE(load_config(fixture.config).grid.random);
+    }
+    SECTION("random mode: samples, seed defaulting to [run] seed") {
+        Fixture fixture(random_config());
+        const RunConfig config = load_config(fixture.config);
+        CHECK(config.grid.random);
+        CHECK(config.grid.samples == 30);
+        CHECK(config.grid.search_seed == 7);
+        CHECK(config.run.seed == 7);
+        CHECK(config.grid.alpha == std::vector<double>{0.1, 0.01, 0.001});  // lists stay lists
+    }
+    SECTION("random mode without [run]: the search seed is the default run seed") {
+        Fixture fixture(replace(kIdxConfig, "[run]\nseed = 7\n", "") +
+                        "[search]\nmode = \"random\"\nsamples = 5\n");
+        const RunConfig config = load_config(fixture.config);
+        CHECK(config.grid.search_seed == config.run.seed);
+        CHECK(config.run.seed == 1);
+    }
+    SECTION("[search] before [run] still defaults to the run seed") {
+        Fixture fixture(replace(kIdxConfig, "[run]\n", "[search]\nmode = \"random\"\nsamples = 4\n[run]\n"));
+        const RunConfig config = load_config(fixture.config);
+        CHECK(config.grid.search_seed == 7);
+    }
+    SECTION("an explicit seed") {
+        Fixture fixture(random_config("seed = 12345\n"));
+        const RunConfig config = load_config(fixture.config);
+        CHECK(config.grid.search_seed == 12345);
+        CHECK(config.run.seed == 7);  // the run seed is untouched
+    }
+    SECTION("seed 0 is a seed") {
+        Fixture fixture(random_config("seed = 0\n"));
+        CHECK(load_config(fixture.config).grid.search_seed == 0);
+    }
+    SECTION("random mode: a range without num is kept as a range, one with num is expanded") {
+        Fixture fixture(with_axis(with_axis(random_config(), "alpha", "{ start = 1e-5, stop = 1e-1, scale = \"log\" }"),
+                                  "epochs", "{ start = 1, stop = 7, num = 3 }"));
+        const RunConfig config = load_config(fixture.config);
+        CHECK(config.grid.alpha.empty());
+        REQUIRE(config.grid.ranges[1].has_value());
+        CHECK(config.grid.ranges[1]->start == 1e-5);
+        CHECK(config.grid.ranges[1]->stop == 1e-1);
+        CHECK(config.grid.ranges[1]->log);
+        CHECK(config.grid.epochs == std::vector<int>{1, 4, 7});
+        REQUIRE(config.grid.ranges[0].has_value());
+        CHECK(config.grid.ranges[0]->start == 1.0);
+    }
+    SECTION("config_to_json names the mode, and samples and seed in random mode") {
+        Fixture grid_fixture(kIdxConfig);
+        CHECK(config_to_json(load_config(grid_fixture.config)).find("\"search\":{\"mode\":\"grid\"}") != std::string::npos);
+        Fixture random_fixture(random_config("seed = 9\n"));
+        const std::string json = config_to_json(load_config(random_fixture.config));
+        INFO(json);
+        CHECK(json.find("\"search\":{\"mode\":\"random\",\"samples\":30,\"seed\":9,\"ranges\":{") != std::string::npos);
+    }
+}
+
+TEST_CASE("load_config rejects bad [search] tables", "[config]") {
+    SECTION("samples in grid mode (default)") {
+        expect_error(kIdxConfig + "[search]\nsamples = 10\n", 14, "search.samples", "only in random mode");
+    }
+    SECTION("samples in explicit grid mode") {
+        expect_error(kIdxConfig + "[search]\nmode = \"grid\"\nsamples = 10\n", 15, "search.samples",
+                     "only in random mode");
+    }
+    SECTION("random mode without samples: at the [search] header") {
+        expect_error(kIdxConfig + "[search]\nmode = \"random\"\n", 13, "search.samples", "missing required key");
+    }
+    SECTION("samples 0") {
+        expect_error(replace(random_config(), "samples = 30", "samples = 0"), 15, "search.samples",
+                     "must be >= 1, got 0");
+    }
+    SECTION("samples not an integer") {
+        expect_error(replace(random_config(), "samples = 30", "samples = 3.5"), 15, "search.samples",
+                     "expected an integer, got float");
+    }
+    SECTION("unknown key") {
+        expect_error(random_config("sampels = 4\n"), 16, "search.sampels", "unknown key");
+    }
+    SECTION("unknown key in grid mode") {
+        expect_error(kIdxConfig + "[search]\nstrategy = \"bayes\"\n", 14, "search.strategy", "unknown key");
+    }
+    SECTION("bad mode") {
+        expect_error(kIdxConfig + "[search]\nmode = \"bayes\"\n", 14, "search.mode",
+                     "must be \"grid\" or \"random\", got \"bayes\"");
+    }
+    SECTION("mode of the wrong type") {
+        expect_error(kIdxConfig + "[search]\nmode = 1\n", 14, "search.mode", "expected a string, got integer");
+    }
+    SECTION("negative seed") {
+        expect_error(random_config("seed = -1\n"), 16, "search.seed", "must be >= 0, got -1");
+    }
+    SECTION("[search] not a table") {
+        expect_error("search = 3\n" + kIdxConfig, 1, "search", "expected a table, got integer");
+    }
 }

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <set>
 #include <vector>
@@ -288,5 +289,255 @@ TEST_CASE("pick_best takes the lowest cost among finished trials", "[plan]") {
         CHECK_FALSE(pick_best({}).has_value());
         CHECK_FALSE(pick_best({make_result(0, nan, TrialStatus::diverged), make_result(1, 0.1, TrialStatus::diverged)})
                         .has_value());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random mode: one track per sample, grouped by batch size, sorted by epochs.
+
+namespace {
+
+/// 120 samples: epochs an integer range [1, 40], alpha log [1e-6, 1e-1], learning_rate [0.01, 0.5],
+/// batch_size a list of 3.
+Grid random_grid(std::int64_t samples = 120, std::uint64_t seed = 17) {
+    GridConfig axes;
+    axes.ranges[0] = AxisRange{1, 40, false};
+    axes.ranges[1] = AxisRange{1e-6, 1e-1, true};
+    axes.ranges[2] = AxisRange{0.01, 0.5, false};
+    axes.batch_size = {64, 8, 32};
+    axes.random = true;
+    axes.samples = samples;
+    axes.search_seed = seed;
+    return Grid(axes);
+}
+
+/// Checks the units answer exactly the trials in `wanted` (all when empty), each once, with its own
+/// hyperparameters at the checkpoint of its epoch count; kNoTrial entries are placeholders. Random
+/// mode: each model is one sample, so it holds exactly one trial. Returns the trials seen.
+std::vector<bool> check_random_units(const Grid& grid, const std::vector<WorkUnit>& units,
+                                     const std::vector<bool>& wanted = {}) {
+    std::vector<int> seen(static_cast<std::size_t>(grid.size()), 0);
+    for (std::size_t u = 0; u < units.size(); ++u) {
+        const WorkUnit& unit = units[u];
+        INFO("unit " << u);
+        REQUIRE(unit.model_count() > 0);
+        REQUIRE(unit.learning_rates.size() == unit.model_count());
+        REQUIRE(unit.trials.size() == unit.model_count());
+        REQUIRE(!unit.checkpoints.empty());
+        CHECK(std::is_sorted(unit.checkpoints.begin(), unit.checkpoints.end()));
+        CHECK(std::adjacent_find(unit.checkpoints.begin(), unit.checkpoints.end()) == unit.checkpoints.end());
+        CHECK(unit.cost == Approx(model_epoch_cost(unit.epochs(), unit.batch_size) * kExamples *
+                                  static_cast<double>(unit.model_count())).epsilon(1e-12));
+        std::vector<bool> checkpoint_used(unit.checkpoints.size(), false);
+        for (std::size_t m = 0; m < unit.model_count(); ++m) {
+            REQUIRE(unit.trials[m].size() == unit.checkpoints.size());
+            int trials_of_model = 0;
+            for (std::size_t k = 0; k < unit.checkpoints.size(); ++k) {
+                const std::int64_t id = unit.trials[m][k];
+                if (id == kNoTrial) continue;
+                INFO("model " << m << " checkpoint " << k << " trial " << id);
+                REQUIRE(id >= 0);
+                REQUIRE(id < grid.size());
+                ++trials_of_model;
+                ++seen[static_cast<std::size_t>(id)];
+                checkpoint_used[k] = true;
+                const Hyperparameters h = grid.at(id);
+                CHECK(h.epochs == unit.checkpoints[k]);
+                CHECK(h.alpha == unit.alphas[m]);
+                CHECK(h.learning_rate == unit.learning_rates[m]);
+                CHECK(h.batch_size == unit.batch_size);
+            }
+            CHECK(trials_of_model == 1);  // one sample per model
+        }
+        // No checkpoint without a trial: in particular the unit trains no further than it must.
+        for (std::size_t k = 0; k < checkpoint_used.size(); ++k) {
+            INFO("checkpoint " << unit.checkpoints[k]);
+            CHECK(checkpoint_used[k]);
+        }
+        CHECK(unit.trial_count() == unit.model_count());
+    }
+    std::vector<bool> covered(seen.size());
+    for (std::size_t id = 0; id < seen.size(); ++id) {
+        INFO("trial " << id);
+        const bool want = wanted.empty() || wanted[id];
+        CHECK(seen[id] == (want ? 1 : 0));
+        covered[id] = seen[id] > 0;
+    }
+    return covered;
+}
+
+}  // namespace
+
+TEST_CASE("make_units in random mode covers every sample exactly once", "[plan]") {
+    const Grid grid = random_grid();
+    for (const int per_unit : {1, 2, 4, 9, 1000}) {
+        INFO("models_per_unit " << per_unit);
+        check_random_units(grid, make_units(grid, per_unit, kExamples));
+        for (const int ranks : {2, 3, 8, 64}) {
+            INFO(ranks << " ranks");
+            const std::vector<WorkUnit> units = make_units(grid, per_unit, kExamples, min_units_for(ranks));
+            check_random_units(grid, units);
+            CHECK(static_cast<std::int64_t>(units.size()) >= std::min<std::int64_t>(min_units_for(ranks), grid.size()));
+            for (const WorkUnit& unit : units) CHECK(unit.model_count() <= static_cast<std::size_t>(per_unit));
+        }
+    }
+    const Grid single = random_grid(1);
+    const std::vector<WorkUnit> units = make_units(single, 9, kExamples);
+    REQUIRE(units.size() == 1);
+    check_random_units(single, units);
+    CHECK(units[0].checkpoints == std::vector<int>{single.at(0).epochs});
+}
+
+TEST_CASE("make_units in random mode groups by batch size and keeps similar epoch counts together", "[plan]") {
+    const Grid grid = random_grid(150);
+    for (const int per_unit : {3, 9}) {
+        INFO("models_per_unit " << per_unit);
+        const std::vector<WorkUnit> units = make_units(grid, per_unit, kExamples);
+        // Per batch size: the fewest units of at most per_unit samples, near-equal in size.
+        std::map<int, std::int64_t> samples_per_batch;
+        for (std::int64_t t = 0; t < grid.size(); ++t) ++samples_per_batch[grid.at(t).batch_size];
+        std::map<int, std::vector<std::pair<int, int>>> spans;  // batch -> (fewest, most epochs) per unit
+        std::map<int, std::vector<std::size_t>> sizes;
+        for (const WorkUnit& unit : units) {
+            std::vector<int> epochs;
+            for (const auto& ids : unit.trials)
+                for (const std::int64_t id : ids)
+                    if (id != kNoTrial) epochs.push_back(grid.at(id).epochs);
+            REQUIRE(!epochs.empty());
+            spans[unit.batch_size].emplace_back(*std::min_element(epochs.begin(), epochs.end()),
+                                                *std::max_element(epochs.begin(), epochs.end()));
+            sizes[unit.batch_size].push_back(unit.model_count());
+            CHECK(unit.epochs() == *std::max_element(epochs.begin(), epochs.end()));
+        }
+        CHECK(spans.size() == 3);  // every batch size of the list was drawn
+        for (auto& [batch, batch_spans] : spans) {
+            INFO("batch " << batch);
+            const std::int64_t count = samples_per_batch[batch];
+            CHECK(static_cast<std::int64_t>(batch_spans.size()) == (count + per_unit - 1) / per_unit);
+            const auto [fewest, most] = std::minmax_element(sizes[batch].begin(), sizes[batch].end());
+            CHECK(*most - *fewest <= 1);
+            // Sorted by epochs: the units' epoch spans follow one another without interleaving.
+            std::sort(batch_spans.begin(), batch_spans.end());
+            for (std::size_t i = 1; i < batch_spans.size(); ++i) {
+                INFO("span " << batch_spans[i - 1].first << ".." << batch_spans[i - 1].second << " then "
+                             << batch_spans[i].first << ".." << batch_spans[i].second);
+                CHECK(batch_spans[i - 1].second <= batch_spans[i].first);
+            }
+        }
+    }
+}
+
+TEST_CASE("make_units in random mode depends only on the search space", "[plan]") {
+    const Grid a = random_grid(90, 5);
+    const Grid b = random_grid(90, 5);
+    const std::vector<WorkUnit> ua = make_units(a, 4, kExamples, 9);
+    const std::vector<WorkUnit> ub = make_units(b, 4, kExamples, 9);
+    REQUIRE(ua.size() == ub.size());
+    for (std::size_t u = 0; u < ua.size(); ++u) {
+        CHECK(ua[u].trials == ub[u].trials);
+        CHECK(ua[u].alphas == ub[u].alphas);
+        CHECK(ua[u].checkpoints == ub[u].checkpoints);
+        CHECK(ua[u].batch_size == ub[u].batch_size);
+    }
+}
+
+TEST_CASE("make_units in random mode leaves out done trials", "[plan]") {
+    const Grid grid = random_grid();
+    const std::size_t n = static_cast<std::size_t>(grid.size());
+    SECTION("every third trial done") {
+        std::vector<bool> done(n, false);
+        for (std::size_t id = 0; id < n; id += 3) done[id] = true;
+        std::vector<bool> owed(n);
+        for (std::size_t id = 0; id < n; ++id) owed[id] = !done[id];
+        WorkFilter filter;
+        filter.done = &done;
+        for (const int per_unit : {1, 4, 9}) {
+            INFO("models_per_unit " << per_unit);
+            check_random_units(grid, make_units(grid, per_unit, kExamples, 1, filter), owed);
+            check_random_units(grid, make_units(grid, per_unit, kExamples, 12, filter), owed);
+        }
+    }
+    SECTION("all but one done") {
+        std::vector<bool> done(n, true);
+        done[57] = false;
+        WorkFilter filter;
+        filter.done = &done;
+        const std::vector<WorkUnit> units = make_units(grid, 9, kExamples, 6, filter);
+        std::vector<bool> owed(n, false);
+        owed[57] = true;
+        REQUIRE(units.size() == 1);
+        check_random_units(grid, units, owed);
+        CHECK(units[0].checkpoints == std::vector<int>{grid.at(57).epochs});
+    }
+    SECTION("all done: no units") {
+        const std::vector<bool> done(n, true);
+        WorkFilter filter;
+        filter.done = &done;
+        CHECK(make_units(grid, 9, kExamples, 1, filter).empty());
+        CHECK(make_units(grid, 2, kExamples, 30, filter).empty());
+    }
+    SECTION("none done: as without a filter") {
+        const std::vector<bool> done(n, false);
+        WorkFilter filter;
+        filter.done = &done;
+        const std::vector<WorkUnit> with = make_units(grid, 4, kExamples, 1, filter);
+        const std::vector<WorkUnit> without = make_units(grid, 4, kExamples);
+        REQUIRE(with.size() == without.size());
+        for (std::size_t u = 0; u < with.size(); ++u) CHECK(with[u].trials == without[u].trials);
+    }
+}
+
+TEST_CASE("make_units in random mode splits the samples into disjoint shards", "[plan]") {
+    const Grid grid = random_grid(100, 23);
+    const std::size_t n = static_cast<std::size_t>(grid.size());
+    for (const int shards : {1, 2, 3, 7}) {
+        INFO(shards << " shards");
+        std::vector<int> owners(n, 0);
+        std::vector<int> covered(n, 0);
+        for (int shard = 0; shard < shards; ++shard) {
+            INFO("shard " << shard);
+            const std::vector<bool> mine = shard_trials(grid, shard, shards);
+            REQUIRE(mine.size() == n);
+            for (std::size_t id = 0; id < n; ++id) owners[id] += mine[id];
+            WorkFilter filter;
+            filter.shard = shard;
+            filter.shards = shards;
+            // The shard's units answer exactly the shard's trials.
+            const std::vector<bool> seen = check_random_units(grid, make_units(grid, 4, kExamples, 3, filter), mine);
+            for (std::size_t id = 0; id < n; ++id) covered[id] += seen[id];
+            CHECK(std::count(mine.begin(), mine.end(), true) > 0);  // 100 samples, at most 7 shards: none idle
+        }
+        for (std::size_t id = 0; id < n; ++id) {
+            INFO("trial " << id);
+            CHECK(owners[id] == 1);   // shard_trials partitions the trials
+            CHECK(covered[id] == 1);  // and the shards' units cover each once
+        }
+    }
+
+    SECTION("3 shards with a done filter") {
+        std::vector<bool> done(n, false);
+        for (std::size_t id = 1; id < n; id += 4) done[id] = true;
+        std::vector<int> covered(n, 0);
+        for (int shard = 0; shard < 3; ++shard) {
+            const std::vector<bool> mine = shard_trials(grid, shard, 3);
+            std::vector<bool> owed(n);
+            for (std::size_t id = 0; id < n; ++id) owed[id] = mine[id] && !done[id];
+            WorkFilter filter{shard, 3, &done};
+            const std::vector<bool> seen = check_random_units(grid, make_units(grid, 9, kExamples, 1, filter), owed);
+            for (std::size_t id = 0; id < n; ++id) covered[id] += seen[id];
+        }
+        for (std::size_t id = 0; id < n; ++id) {
+            INFO("trial " << id);
+            CHECK(covered[id] == (done[id] ? 0 : 1));
+        }
+    }
+    SECTION("track_shards has one entry per sample, every shard below the count") {
+        const std::vector<int> owner = track_shards(grid, 3);
+        REQUIRE(owner.size() == n);
+        for (const int shard : owner) {
+            CHECK(shard >= 0);
+            CHECK(shard < 3);
+        }
+        for (std::size_t id = 0; id < n; ++id) CHECK(shard_trials(grid, owner[id], 3)[id]);
     }
 }

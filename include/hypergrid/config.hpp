@@ -22,12 +22,26 @@ struct DataConfig {
     std::int64_t limit_test = 0;          ///< use only the first N test examples (0 = all)
 };
 
-/// [grid]: the values of each hyperparameter axis, in the order the user wrote them.
+/// An axis written as a range: { start, stop, num, scale = "linear" | "log" }.
+struct AxisRange {
+    double start = 0;
+    double stop = 0;
+    bool log = false;
+};
+
+/// [grid] and [search]: the values of each hyperparameter axis, in the order the user wrote them
+/// (a range axis already expanded to its `num` points), and how trials are drawn from them.
 struct GridConfig {
     std::vector<int> epochs;
     std::vector<double> alpha;
     std::vector<double> learning_rate;
     std::vector<int> batch_size;
+    /// Per axis (epochs, alpha, learning_rate, batch_size): the range it was written as, if any.
+    std::optional<AxisRange> ranges[4];
+
+    bool random = false;        ///< [search] mode = "random": `samples` points drawn from the axes
+    std::int64_t samples = 0;   ///< random mode: how many trials
+    std::uint64_t search_seed = 0;  ///< random mode: seeds the draws ([search] seed, default [run] seed)
 };
 
 /// [run]: seeding, outputs and how trials are packed into units of work.

@@ -17,15 +17,19 @@ struct Hyperparameters {
     int batch_size = 0;
 };
 
-/// The Cartesian product of the axes. Trial ids are row-major over (epochs, alpha, learning_rate,
-/// batch_size): batch_size varies fastest. Ids are stable: they depend on the axes alone.
+/// The search space. Grid mode: the Cartesian product of the axes, trial ids row-major over
+/// (epochs, alpha, learning_rate, batch_size), batch_size fastest. Random mode: `samples` points,
+/// trial t drawn from the seed and t alone (a list axis uniformly among its values, a range axis
+/// uniformly, or log-uniformly for a log range, integers rounded). Either way ids are stable and
+/// at() computes a point on demand: no space is ever materialised.
 class Grid {
 public:
     explicit Grid(GridConfig axes);
 
     std::int64_t size() const;
+    bool random() const { return axes_.random; }
     Hyperparameters at(std::int64_t trial) const;
-    /// The id of the trial at the given index of each axis.
+    /// Grid mode: the id of the trial at the given index of each axis.
     std::int64_t trial_id(std::size_t epochs_index, std::size_t alpha_index, std::size_t rate_index,
                           std::size_t batch_index) const;
     const GridConfig& axes() const { return axes_; }

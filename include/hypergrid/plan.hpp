@@ -12,6 +12,9 @@
 
 namespace hypergrid {
 
+/// No trial ends at this checkpoint for this model (or it is already done).
+constexpr std::int64_t kNoTrial = -1;
+
 /// One unit of work: models that share a batch size train side by side on the same mini-batches (the
 /// epoch order is common to all trials), once, to the largest epoch count; each is evaluated at every
 /// epoch count of the grid on the way. So one unit answers models x checkpoints trials.
@@ -19,11 +22,17 @@ struct WorkUnit {
     int batch_size = 0;
     std::vector<double> alphas;               ///< per model
     std::vector<double> learning_rates;       ///< per model
-    std::vector<int> checkpoints;             ///< the grid's epoch counts, ascending
-    std::vector<std::vector<std::int64_t>> trials;  ///< trials[model][checkpoint] = trial id
+    std::vector<int> checkpoints;             ///< epoch counts at which trials finish, ascending
+    std::vector<std::vector<std::int64_t>> trials;  ///< trials[model][checkpoint]: trial id, or kNoTrial
     double cost = 0;  ///< expected work: largest epochs x examples x models, plus a per-step overhead
 
     std::size_t model_count() const { return alphas.size(); }
+    std::size_t trial_count() const {
+        std::size_t count = 0;
+        for (const auto& ids : trials)
+            for (const std::int64_t id : ids) count += id != kNoTrial;
+        return count;
+    }
     int epochs() const { return checkpoints.back(); }
 };
 
@@ -39,9 +48,10 @@ struct WorkFilter {
 };
 
 /// The shard of each model track, a track being one (alpha, learning_rate, batch_size) trained to
-/// the largest epoch count: tracks spread over `shards` longest first, so the shards' work is
-/// balanced. Indexed by batch index * (alphas * rates) + alpha index * rates + rate index. A
-/// function of the grid and the shard count only, so every job of an array agrees on it.
+/// the largest epoch count it needs (grid mode: one per batch size, alpha and rate, in that order;
+/// random mode: one per sample): tracks spread over `shards` longest first, so the shards' work is
+/// balanced. A function of the search space and the shard count only, so every job of an array
+/// agrees on it.
 std::vector<int> track_shards(const Grid& grid, int shards);
 
 /// Packs the work into units: for each batch size (axis order), the (alpha, learning_rate) pairs in
