@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 namespace hypergrid::kernels {
 
@@ -62,30 +63,34 @@ void scores_block(const float* W, const float* bias, const float* x, std::int64_
         for (int v = 0; v < V; ++v) store(scores + e * P + c0 + v * kLanes, acc[e][v]);
 }
 
-template <int V>
-void scores_panel(const float* W, const float* bias, const float* X, std::int64_t d, std::int64_t P,
-                  std::int64_t m, std::int64_t c0, float* scores) {
-    constexpr int E = rows_per_block(V);
-    std::int64_t i = 0;
-    for (; i + E <= m; i += E) scores_block<E, V>(W, bias, X + i * d, d, P, c0, scores + i * P);
-    for (; i < m; ++i) scores_block<1, V>(W, bias, X + i * d, d, P, c0, scores + i * P);
+/// Calls panel(c0, std::integral_constant<int, V>) for each panel of whole vectors across P columns,
+/// V = its width in vectors (kPanel, or fewer for the last panel).
+template <class Panel>
+void for_each_panel(std::int64_t P, Panel&& panel) {
+    for (std::int64_t c0 = 0; c0 < P; c0 += kPanel * kLanes) {
+        switch (std::min<std::int64_t>(kPanel, (P - c0) / kLanes)) {
+            case 1: panel(c0, std::integral_constant<int, 1>{}); break;
+            case 2: panel(c0, std::integral_constant<int, 2>{}); break;
+            case 3: panel(c0, std::integral_constant<int, 3>{}); break;
+#if defined(__AVX512F__)
+            case 4: panel(c0, std::integral_constant<int, 4>{}); break;
+            case 5: panel(c0, std::integral_constant<int, 5>{}); break;
+            case 6: panel(c0, std::integral_constant<int, 6>{}); break;
+#endif
+        }
+    }
 }
 
 /// scores (m x P, row-major) = X^T W + bias, X holding m examples of d features (example-major).
 inline void compute_scores(const float* W, const float* bias, const float* X, std::int64_t d, std::int64_t P,
                            std::int64_t m, float* scores) {
-    for (std::int64_t c0 = 0; c0 < P; c0 += kPanel * kLanes) {
-        switch (std::min<std::int64_t>(kPanel, (P - c0) / kLanes)) {
-            case 1: scores_panel<1>(W, bias, X, d, P, m, c0, scores); break;
-            case 2: scores_panel<2>(W, bias, X, d, P, m, c0, scores); break;
-            case 3: scores_panel<3>(W, bias, X, d, P, m, c0, scores); break;
-#if defined(__AVX512F__)
-            case 4: scores_panel<4>(W, bias, X, d, P, m, c0, scores); break;
-            case 5: scores_panel<5>(W, bias, X, d, P, m, c0, scores); break;
-            case 6: scores_panel<6>(W, bias, X, d, P, m, c0, scores); break;
-#endif
-        }
-    }
+    for_each_panel(P, [&](std::int64_t c0, auto width) {
+        constexpr int V = decltype(width)::value;
+        constexpr int E = rows_per_block(V);
+        std::int64_t i = 0;
+        for (; i + E <= m; i += E) scores_block<E, V>(W, bias, X + i * d, d, P, c0, scores + i * P);
+        for (; i < m; ++i) scores_block<1, V>(W, bias, X + i * d, d, P, c0, scores + i * P);
+    });
 }
 
 // W(k.., c0..) = decay(c0..) * W(k.., c0..) - sum_i x_i(k..) G(i, c0..) for R rows and V vectors.
@@ -107,30 +112,16 @@ void update_block(float* W, const float* decay, const float* X, const float* G, 
         for (int v = 0; v < V; ++v) store(W + (k + r) * P + c0 + v * kLanes, acc[r][v]);
 }
 
-template <int V>
-void update_panel(float* W, const float* decay, const float* X, const float* G, std::int64_t d, std::int64_t P,
-                  std::int64_t m, std::int64_t c0) {
-    constexpr int R = rows_per_block(V);
-    std::int64_t k = 0;
-    for (; k + R <= d; k += R) update_block<R, V>(W, decay, X, G, d, P, m, k, c0);
-    for (; k < d; ++k) update_block<1, V>(W, decay, X, G, d, P, m, k, c0);
-}
-
 /// W = decay (per column) * W - X G, with G (m x P, row-major) already scaled by the step size.
 inline void update_weights(float* W, const float* decay, const float* X, const float* G, std::int64_t d,
                            std::int64_t P, std::int64_t m) {
-    for (std::int64_t c0 = 0; c0 < P; c0 += kPanel * kLanes) {
-        switch (std::min<std::int64_t>(kPanel, (P - c0) / kLanes)) {
-            case 1: update_panel<1>(W, decay, X, G, d, P, m, c0); break;
-            case 2: update_panel<2>(W, decay, X, G, d, P, m, c0); break;
-            case 3: update_panel<3>(W, decay, X, G, d, P, m, c0); break;
-#if defined(__AVX512F__)
-            case 4: update_panel<4>(W, decay, X, G, d, P, m, c0); break;
-            case 5: update_panel<5>(W, decay, X, G, d, P, m, c0); break;
-            case 6: update_panel<6>(W, decay, X, G, d, P, m, c0); break;
-#endif
-        }
-    }
+    for_each_panel(P, [&](std::int64_t c0, auto width) {
+        constexpr int V = decltype(width)::value;
+        constexpr int R = rows_per_block(V);
+        std::int64_t k = 0;
+        for (; k + R <= d; k += R) update_block<R, V>(W, decay, X, G, d, P, m, k, c0);
+        for (; k < d; ++k) update_block<1, V>(W, decay, X, G, d, P, m, k, c0);
+    });
 }
 
 /// Subtracts from each model's segment of each row of `scores` (rows x P) the segment's maximum,
