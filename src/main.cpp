@@ -93,25 +93,33 @@ hg::TrainingData training_data(const std::vector<hg::DatasetView>& views, const 
 
 std::filesystem::path journal_path(const hg::RunConfig& config) { return config.run.output / "journal.jsonl"; }
 
-/// Trains the best trial's final model (if any trial finished), writes every output, reports.
-int finish(const hg::RunConfig& config, const hg::SweepProgress& progress, const hg::TrainingData& data,
-           hg::RunSummary summary, PhaseClock& clock) {
-    summary.best = progress.best();
-    if (summary.best) summary.final_model = hg::train_final(summary.best->hyper, data);
-    clock.lap("final");
+/// Writes every output and says where they are. A complete sweep first retrains its best trial on
+/// train + validation (the final model); a stopped sweep or a shard writes what it has.
+void finish(const hg::RunConfig& config, const hg::SweepProgress& progress, const hg::TrainingData& data,
+            hg::RunSummary summary, PhaseClock& clock) {
+    const bool final_model = summary.complete && summary.shard == "0/1";
+    if (final_model) {
+        summary.best = progress.best();
+        if (summary.best) summary.final_model = hg::train_final(summary.best->hyper, data);
+        clock.lap("final");
+    }
     summary.config_json = hg::config_to_json(config);
     summary.trials = progress.total();
     summary.finished = progress.done();
     summary.phase_seconds = clock.laps();
     hg::write_run_outputs(config.run.output, progress.results(), summary);
-    if (summary.best)
+    const std::string where = "; outputs in " + config.run.output.string();
+    if (!summary.complete)
+        std::cout << "stopped by a signal: " << progress.done() << " of " << progress.total()
+                  << " trials done; continue with --resume" << where << std::endl;
+    else if (!final_model)
+        std::cout << "shard " << summary.shard << " done; merge the shards with hypergrid finalize" << where << std::endl;
+    else if (summary.best)
         std::cout << "best: trial " << summary.best->trial << " (" << summary.best->hyper << ") val_cost "
                   << summary.best->val_cost << "; test accuracy " << 100 * summary.final_model->test.accuracy
-                  << "%, cross-entropy " << summary.final_model->test.cross_entropy << "; outputs in "
-                  << config.run.output.string() << std::endl;
+                  << "%, cross-entropy " << summary.final_model->test.cross_entropy << where << std::endl;
     else
-        std::cout << "every trial diverged: no final model; outputs in " << config.run.output.string() << std::endl;
-    return 0;
+        std::cout << "every trial diverged: no final model" << where << std::endl;
 }
 
 /// Runs the sweep. `alone` becomes true once rank 0 is the only rank still working, from which point
@@ -165,7 +173,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
                        {shard, shards, &done});
     hg::UnitQueue queue(hg::unit_costs(units), cluster.size(), config.run.dynamic_schedule);
     if (log)
-        *log << "hypergrid " << HYPERGRID_VERSION << ": " << grid.size() << " trials (shard " << options.shard << ", "
+        *log << "hypergrid " << HYPERGRID_VERSION << ": " << grid.size() << " trials (shard " << shard << "/" << shards << ", "
              << done_ids.size() << " already in the journal) in " << units.size() << " units on " << cluster.size()
              << " ranks; " << data.split.train.count << " train, " << data.split.validation.count << " validation, "
              << data.test.count << " test examples, " << data.split.train.dims << " features, " << data.classes
@@ -186,25 +194,15 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
 
     // 6. Report: the final model on train + validation, test metrics, and the output files. A
     //    stopped sweep or a shard writes what it has and trains no final model.
+    if (complete && shards == 1 && progress.done() != grid.size())
+        throw std::logic_error("the sweep ended without every trial");
     hg::RunSummary summary;
     summary.peak_memory_mb = peak_memory;
     summary.ranks = cluster.size();
-    summary.shard = options.shard;
+    summary.shard = std::to_string(shard) + "/" + std::to_string(shards);
     summary.complete = complete;
-    if (!complete || shards > 1) {
-        summary.config_json = hg::config_to_json(config);
-        summary.trials = grid.size();
-        summary.finished = progress.done();
-        summary.phase_seconds = clock.laps();
-        hg::write_run_outputs(config.run.output, progress.results(), summary);
-        std::cout << (complete ? "shard done: " : "stopped by a signal: ") << progress.done() << " of "
-                  << grid.size() << " trials in " << journal_path(config).string()
-                  << (complete ? "; merge the shards with hypergrid finalize" : "; continue with --resume")
-                  << std::endl;
-        return complete ? 0 : hg::kExitStopped;
-    }
-    if (progress.done() != grid.size()) throw std::logic_error("the sweep ended without every trial");
-    return finish(config, progress, data, summary, clock);
+    finish(config, progress, data, summary, clock);
+    return complete ? 0 : hg::kExitStopped;
 }
 
 /// Merges the shards' journals, then trains and reports the final model as a single run would.
@@ -248,7 +246,8 @@ int finalize(hg::Cluster& cluster, const Options& options) {
     hg::RunSummary summary;
     summary.ranks = cluster.size();
     summary.peak_memory_mb = {hg::peak_resident_mb()};
-    return finish(config, progress, data, summary, clock);
+    finish(config, progress, data, summary, clock);
+    return 0;
 }
 
 int plan(const Options& options) {
