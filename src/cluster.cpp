@@ -142,11 +142,8 @@ void Cluster::share_per_node(const std::function<std::vector<Dataset>()>& load, 
 }
 
 bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& collect,
-                        const std::function<bool()>& stop_requested) {
+                        const std::function<bool()>& stop_requested, int queued) {
     mpi::communicator& world = state_->world;
-    // Each worker holds up to kQueued assigned units, so it starts its next unit at once while rank 0,
-    // busy training between two polls, gets round to sending another.
-    constexpr int kQueued = 2;
     if (!is_root()) {
         std::deque<std::int64_t> pending;
         bool closed = false;   // rank 0 has no more units for us
@@ -237,7 +234,7 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
         return true;
     };
 
-    for (int round = 0; round < kQueued; ++round)
+    for (int round = 0; round < queued; ++round)
         for (int worker = 1; worker < size(); ++worker) assign(worker);
     try {
         for (std::int64_t unit = next(0); unit >= 0 && !stopping; unit = next(0)) {

@@ -186,7 +186,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
             hg::train_unit(units[static_cast<std::size_t>(unit)], data, cluster.rank(), report, poll);
         },
         [&](const std::vector<hg::TrialResult>& results) { journal->append(progress.add(results)); },
-        hg::stop_requested);
+        hg::stop_requested, units.size() >= 16 * static_cast<std::size_t>(cluster.size()) ? 2 : 1);
     clock.lap("sweep");
     std::vector<double> peak_memory = cluster.gather_to_root(hg::peak_resident_mb());
     if (!cluster.is_root()) return complete ? 0 : hg::kExitStopped;

@@ -77,8 +77,11 @@ public:
     /// moment it arrives. When `stop_requested` turns true on any rank, no more units are handed
     /// out, units in progress are abandoned within milliseconds, and every rank returns. Returns
     /// true when every unit was trained, false when the sweep stopped early.
+    /// `queued` units are assigned to each worker ahead (at least 1): with 2, a worker starts its
+    /// next unit at once instead of waiting for rank 0's next poll, which pays for many short units;
+    /// with 1, no rank sits on work a faster rank could take, which pays for few long ones.
     bool run_sweep(const NextUnit& next, const RunUnit& run, const Report& collect,
-                   const std::function<bool()>& stop_requested);
+                   const std::function<bool()>& stop_requested, int queued = 1);
 
     /// Rank 0's `values` on every rank.
     void broadcast_from_root(std::vector<std::int64_t>& values);

@@ -26,7 +26,6 @@ public:
     /// Records trials finished by an earlier run (from the journal), without printing them.
     void restore(const std::vector<TrialResult>& results);
 
-    bool is_done(std::int64_t trial) const { return finished_[static_cast<std::size_t>(trial)]; }
     std::int64_t done() const { return done_; }
     std::int64_t total() const { return total_; }
     /// The finished trials, in trial-id order.

@@ -290,8 +290,8 @@ void report_unit(std::int64_t unit, int rank, const Cluster::Report& report, con
 TEST_CASE("run_sweep trains every unit once and brings every result to rank 0 once", "[mpi]") {
     Cluster& cluster = test_cluster();
     const int rank = cluster.rank();
-    for (const bool dynamic : {true, false}) {
-        INFO((dynamic ? "dynamic" : "static") << " schedule");
+    for (const auto& [dynamic, queued] : {std::pair{true, 1}, std::pair{true, 2}, std::pair{false, 1}, std::pair{false, 2}}) {
+        INFO((dynamic ? "dynamic" : "static") << " schedule, " << queued << " queued per worker");
         UnitQueue queue(std::vector<double>(kUnits, 1.0), cluster.size(), dynamic);
         std::vector<TrialResult> collected;
         std::vector<std::int64_t> trained;
@@ -304,7 +304,7 @@ TEST_CASE("run_sweep trains every unit once and brings every result to rank 0 on
                     report_unit(unit, rank, report, poll);
                 },
                 [&](const std::vector<TrialResult>& results) { collected.insert(collected.end(), results.begin(), results.end()); },
-                [] { return false; });
+                [] { return false; }, queued);
         });
         CHECK_FALSE(outcome.rank_failure);
         CHECK_FALSE(outcome.other);
