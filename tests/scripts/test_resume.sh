@@ -106,6 +106,26 @@ stop_with USR1 "$WORK/usr1" mpirun
 check "SIGTERM to the ranks (as srun delivers it) stops the sweep with exit 3"
 stop_with TERM "$WORK/term" ranks
 
+check "a dying rank takes the job down, the journal stays intact, --resume completes the sweep"
+out="$WORK/dying-rank"
+run_in_background "$out"
+sleep "$(at 0.5)"
+ranks=($(rank_pids "$RUN_PID"))
+((${#ranks[@]} == 2)) || soft_fail "expected 2 ranks under mpirun $RUN_PID, found ${#ranks[@]}"
+kill -9 "${ranks[-1]}"  # one rank only; mpirun must end the others
+status=0
+wait "$RUN_PID" || status=$?
+((status != 0)) || soft_fail "mpirun exited 0 although a rank died"
+py - "$out/journal.jsonl" <<'PY' || soft_fail "the journal is damaged after a rank died"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+for line in lines:
+    json.loads(line)  # every line complete: the dead rank never wrote it, rank 0 flushed each batch
+PY
+run_hypergrid 2 run "$CONFIG" --output "$out" --resume >"$out.resume.log" 2>&1 || soft_fail "resume after a rank died failed"
+same_results "$out" "a rank killed, then --resume"
+ok "mpirun exited $status, journal intact, resumed to identical results"
+
 check "a second run on a journal in use is refused"
 run_in_background "$WORK/busy"
 sleep "$(at 0.3)"
