@@ -5,6 +5,7 @@
 #include "hypergrid/config.hpp"
 
 #include "hypergrid/errors.hpp"
+#include "hypergrid/text_format.hpp"
 
 #include <toml++/toml.h>
 
@@ -464,30 +465,7 @@ toml::table parse_file(const Source& src, const fs::path& file) {
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-void append_json_string(std::string& out, std::string_view text) {
-    out += '"';
-    for (char c : text) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    static const char digits[] = "0123456789abcdef";
-                    out += "\\u00";
-                    out += digits[(c >> 4) & 0xf];
-                    out += digits[c & 0xf];
-                } else {
-                    out += c;
-                }
-        }
-    }
-    out += '"';
-}
+void append_json_string(std::string& out, std::string_view text) { out += json_string(std::string(text)); }
 
 /// Round-trip digits; ".0" keeps integral doubles floats for JSON readers; JSON has no inf or nan.
 void append_json_number(std::string& out, double value) {

@@ -32,6 +32,8 @@ std::string json_string(const std::string& text) {
             case '\n': out += "\\n"; break;
             case '\t': out += "\\t"; break;
             case '\r': out += "\\r"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
             default:
                 if (static_cast<unsigned char>(ch) < 0x20) {
                     char escaped[8];
