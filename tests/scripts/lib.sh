@@ -149,13 +149,4 @@ $(head -c 4000 "$err.raw")
     ok "exit $code: $line"
 }
 
-strip_cols() {
-    awk -F, -v OFS=, '
-        NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seconds" || $i == "rank") drop[i] = 1 }
-        {
-            line = ""; sep = ""
-            for (i = 1; i <= NF; i++) if (!(i in drop)) { line = line sep $i; sep = OFS }
-            print line
-        }
-    ' "$1"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/strip_cols.sh"

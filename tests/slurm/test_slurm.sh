@@ -137,17 +137,7 @@ expect_state() {
     log "  ok: $what: job $id $state, exit code $code"
 }
 
-# Prints a trials.csv without its seconds and rank columns.
-strip_cols() {
-    awk -F, -v OFS=, '
-        NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seconds" || $i == "rank") drop[i] = 1 }
-        {
-            line = ""; sep = ""
-            for (i = 1; i <= NF; i++) if (!(i in drop)) { line = line sep $i; sep = OFS }
-            print line
-        }
-    ' "$1"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/strip_cols.sh"
 
 # same_results DIR REFDIR WHAT: trials.csv (seconds, rank aside), summary.json's best trial, test
 # metrics and confusion matrix, and the final model's bytes.
