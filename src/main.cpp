@@ -168,13 +168,12 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     for (const std::int64_t trial : done_ids) done[static_cast<std::size_t>(trial)] = true;
 
     // 4. Plan: units of work, handed out longest first (rank 0 computes too).
-    const std::vector<hg::WorkUnit> units =
-        hg::make_units(grid, config.run.models_per_unit, data.split.train.count, hg::min_units_for(cluster.size()),
-                       {shard, shards, &done});
-    hg::UnitQueue queue(hg::unit_costs(units), cluster.size(), config.run.dynamic_schedule);
+    const hg::WorkPlan plan(grid, data.classes, config.run.models_per_unit, data.split.train.count,
+                            hg::min_units_for(cluster.size()), {shard, shards, &done});
+    hg::UnitQueue queue(plan.costs(), cluster.size(), config.run.dynamic_schedule);
     if (log)
         *log << "hypergrid " << HYPERGRID_VERSION << ": " << grid.size() << " trials (shard " << shard << "/" << shards << ", "
-             << done_ids.size() << " already in the journal) in " << units.size() << " units on " << cluster.size()
+             << done_ids.size() << " already in the journal) in " << plan.size() << " units on " << cluster.size()
              << " ranks; " << data.split.train.count << " train, " << data.split.validation.count << " validation, "
              << data.test.count << " test examples, " << data.split.train.dims << " features, " << data.classes
              << " classes" << std::endl;
@@ -183,10 +182,10 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     const bool complete = cluster.run_sweep(
         [&](int rank) { return queue.next(rank); },
         [&](std::int64_t unit, const hg::Cluster::Report& report, const std::function<void()>& poll) {
-            hg::train_unit(units[static_cast<std::size_t>(unit)], data, cluster.rank(), report, poll);
+            hg::train_unit(plan.unit(static_cast<std::size_t>(unit)), data, cluster.rank(), report, poll);
         },
         [&](const std::vector<hg::TrialResult>& results) { journal->append(progress.add(results)); },
-        hg::stop_requested, units.size() >= 16 * static_cast<std::size_t>(cluster.size()) ? 2 : 1);
+        hg::stop_requested, plan.size() >= 16 * static_cast<std::size_t>(cluster.size()) ? 2 : 1);
     clock.lap("sweep");
     std::vector<double> peak_memory = cluster.gather_to_root(hg::peak_resident_mb());
     if (!cluster.is_root()) return complete ? 0 : hg::kExitStopped;
@@ -250,11 +249,15 @@ int finalize(hg::Cluster& cluster, const Options& options) {
     return 0;
 }
 
+/// Prints the plan a run on `--ranks` ranks would follow. The data is read for its class count, which
+/// sets the units' widths.
 int plan(const Options& options) {
     const hg::RunConfig config = hg::load_config(options.config);
+    const std::vector<hg::Dataset> datasets = load_datasets(config);
+    const hg::TrainingData data = training_data({datasets[0].view(), datasets[1].view()}, config);
     const hg::Grid grid(config.grid);
-    const auto units = hg::make_units(grid, config.run.models_per_unit, 1, hg::min_units_for(options.plan_ranks));
-    std::cout << hg::format_plan_report(grid, units, options.plan_ranks);
+    const hg::WorkPlan work(grid, data.classes, config.run.models_per_unit, 1, hg::min_units_for(options.plan_ranks));
+    std::cout << hg::format_plan_report(grid, work, options.plan_ranks);
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <tuple>
 
 namespace hypergrid {
 
@@ -34,12 +35,63 @@ std::vector<std::size_t> chunks_per_group(const std::vector<std::size_t>& models
     return chunks;
 }
 
-/// The ascending checkpoint order of the epochs axis.
-std::vector<std::size_t> ascending_epochs(const GridConfig& axes) {
-    std::vector<std::size_t> order(axes.epochs.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return axes.epochs[a] < axes.epochs[b]; });
-    return order;
+/// Whole kPlanLanes vectors that `models` models of `classes` columns fill.
+std::size_t padded_vectors(std::size_t models, int classes) {
+    return (models * static_cast<std::size_t>(classes) + kPlanLanes - 1) / kPlanLanes;
+}
+
+/// The model tracks of a search space, each one (alpha, learning_rate, batch_size) trained once and
+/// evaluated at its checkpoints. Grid mode: track (b, a, l) = (b * |alpha| + a) * |rate| + l, its
+/// checkpoints the epochs axis; random mode: track t = sample t, its epoch count the only checkpoint.
+/// Computed on demand from the grid, never stored.
+class Tracks {
+public:
+    explicit Tracks(const Grid& grid) : grid_(grid), epoch_order_(grid.axes().epochs.size()) {
+        const std::vector<int>& epochs = grid.axes().epochs;
+        std::iota(epoch_order_.begin(), epoch_order_.end(), 0);
+        std::sort(epoch_order_.begin(), epoch_order_.end(), [&](std::size_t a, std::size_t b) { return epochs[a] < epochs[b]; });
+    }
+
+    std::int64_t size() const {
+        const GridConfig& axes = grid_.axes();
+        return grid_.random() ? grid_.size()
+                              : static_cast<std::int64_t>(axes.batch_size.size() * axes.alpha.size() * axes.learning_rate.size());
+    }
+
+    /// The track's hyperparameters, epochs being its last checkpoint.
+    Hyperparameters at(std::int64_t track) const {
+        if (grid_.random()) return grid_.at(track);
+        const GridConfig& axes = grid_.axes();
+        const auto [b, a, l] = indices(track);
+        return {axes.epochs[epoch_order_.back()], axes.alpha[a], axes.learning_rate[l], axes.batch_size[b]};
+    }
+
+    /// Calls f(epochs, trial) for each checkpoint, ascending.
+    template <class F>
+    void for_each_checkpoint(std::int64_t track, F&& f) const {
+        if (grid_.random()) return f(grid_.at(track).epochs, track);
+        const auto [b, a, l] = indices(track);
+        for (const std::size_t e : epoch_order_) f(grid_.axes().epochs[e], grid_.trial_id(e, a, l, b));
+    }
+
+private:
+    std::tuple<std::size_t, std::size_t, std::size_t> indices(std::int64_t track) const {
+        const std::size_t rates = grid_.axes().learning_rate.size(), alphas = grid_.axes().alpha.size();
+        const auto t = static_cast<std::size_t>(track);
+        return {t / rates / alphas, t / rates % alphas, t % rates};
+    }
+
+    const Grid& grid_;
+    std::vector<std::size_t> epoch_order_;
+};
+
+std::vector<int> shards_of(const Tracks& tracks, int shards) {
+    std::vector<double> costs;
+    for (std::int64_t t = 0; t < tracks.size(); ++t) {
+        const Hyperparameters h = tracks.at(t);
+        costs.push_back(model_epoch_cost(h.epochs, h.batch_size));
+    }
+    return assign_longest_first(costs, shards);
 }
 
 }  // namespace
@@ -48,127 +100,119 @@ double model_epoch_cost(int epochs, int batch_size) { return epochs * (1.0 + kSt
 
 std::int64_t min_units_for(int ranks) { return ranks > 1 ? 3 * static_cast<std::int64_t>(ranks) : 1; }
 
-namespace {
-
-/// One model track: a (alpha, learning_rate, batch_size) trained once, evaluated at its checkpoints
-/// (epoch count -> trial id, ascending). Grid mode: one per (batch, alpha, rate), checkpoints = the
-/// epochs axis. Random mode: one per sample, with the sample's epoch count as its only checkpoint.
-struct Track {
-    int batch_size = 0;
-    double alpha = 0;
-    double learning_rate = 0;
-    std::vector<std::pair<int, std::int64_t>> checkpoints;
-};
-
-/// Every track, in a stable order: grid mode batch-major, then alpha, then rate; random mode by trial id.
-std::vector<Track> all_tracks(const Grid& grid) {
-    const GridConfig& axes = grid.axes();
-    std::vector<Track> tracks;
-    if (grid.random()) {
-        for (std::int64_t t = 0; t < grid.size(); ++t) {
-            const Hyperparameters h = grid.at(t);
-            tracks.push_back({h.batch_size, h.alpha, h.learning_rate, {{h.epochs, t}}});
-        }
-        return tracks;
-    }
-    const std::vector<std::size_t> epoch_order = ascending_epochs(axes);
-    for (std::size_t b = 0; b < axes.batch_size.size(); ++b)
-        for (std::size_t a = 0; a < axes.alpha.size(); ++a)
-            for (std::size_t l = 0; l < axes.learning_rate.size(); ++l) {
-                Track track{axes.batch_size[b], axes.alpha[a], axes.learning_rate[l], {}};
-                for (const std::size_t e : epoch_order) track.checkpoints.emplace_back(axes.epochs[e], grid.trial_id(e, a, l, b));
-                tracks.push_back(std::move(track));
-            }
-    return tracks;
-}
-
-std::vector<int> shards_of(const std::vector<Track>& tracks, int shards) {
-    std::vector<double> costs;
-    for (const Track& track : tracks) costs.push_back(model_epoch_cost(track.checkpoints.back().first, track.batch_size));
-    return assign_longest_first(costs, shards);
-}
-
-}  // namespace
-
-std::vector<int> track_shards(const Grid& grid, int shards) { return shards_of(all_tracks(grid), shards); }
+std::vector<int> track_shards(const Grid& grid, int shards) { return shards_of(Tracks(grid), shards); }
 
 std::vector<bool> shard_trials(const Grid& grid, int shard, int shards) {
-    const std::vector<Track> tracks = all_tracks(grid);
+    const Tracks tracks(grid);
     const std::vector<int> owner = shards_of(tracks, shards);
     std::vector<bool> mine(static_cast<std::size_t>(grid.size()));
-    for (std::size_t t = 0; t < tracks.size(); ++t)
-        for (const auto& [epochs, trial] : tracks[t].checkpoints) mine[static_cast<std::size_t>(trial)] = owner[t] == shard;
+    for (std::int64_t t = 0; t < tracks.size(); ++t)
+        tracks.for_each_checkpoint(t, [&](int, std::int64_t trial) {
+            mine[static_cast<std::size_t>(trial)] = owner[static_cast<std::size_t>(t)] == shard;
+        });
     return mine;
 }
 
-std::vector<WorkUnit> make_units(const Grid& grid, int models_per_unit, std::int64_t train_examples,
-                                 std::int64_t min_units, const WorkFilter& filter) {
-    const std::vector<Track> tracks = all_tracks(grid);
-    const std::vector<int> owner = shards_of(tracks, filter.shards);
-    auto is_done = [&](std::int64_t trial) { return filter.done && (*filter.done)[static_cast<std::size_t>(trial)]; };
-
-    // Groups of tracks that share a batch size (in order of first appearance: the axis order in grid
-    // mode), each holding the tracks still owed: in this shard, with at least one trial to do.
-    std::vector<int> batch_sizes;
-    std::map<int, std::size_t> group_of;
-    for (const Track& track : tracks)
-        if (group_of.emplace(track.batch_size, batch_sizes.size()).second) batch_sizes.push_back(track.batch_size);
-    std::vector<std::vector<std::size_t>> owed(batch_sizes.size());
-    for (std::size_t t = 0; t < tracks.size(); ++t) {
-        if (owner[t] != filter.shard) continue;
-        const auto& points = tracks[t].checkpoints;
-        if (std::all_of(points.begin(), points.end(), [&](const auto& point) { return is_done(point.second); })) continue;
-        owed[group_of[tracks[t].batch_size]].push_back(t);
-    }
-    // Tracks that end at similar epoch counts share units, so no model trains far past its last
-    // trial (random mode; in grid mode every track ends at the same count).
-    for (auto& group : owed)
-        std::stable_sort(group.begin(), group.end(), [&](std::size_t a, std::size_t b) {
-            return tracks[a].checkpoints.back().first < tracks[b].checkpoints.back().first;
-        });
-    std::vector<std::size_t> counts;
-    for (const auto& group : owed) counts.push_back(group.size());
-
-    std::vector<WorkUnit> units;
-    const std::vector<std::size_t> chunks = chunks_per_group(counts, models_per_unit, min_units);
-    for (std::size_t g = 0; g < owed.size(); ++g) {
-        // chunks[g] consecutive runs of the owed tracks; the first (count % chunks) runs hold one more.
-        std::size_t first = 0;
-        for (std::size_t chunk = 0; chunk < chunks[g]; ++chunk) {
-            const std::size_t size = counts[g] / chunks[g] + (chunk < counts[g] % chunks[g] ? 1 : 0);
-            WorkUnit unit;
-            unit.batch_size = batch_sizes[g];
-            // The unit's checkpoints: every epoch count one of its models still owes a trial at.
-            for (std::size_t i = first; i < first + size; ++i)
-                for (const auto& [epochs, trial] : tracks[owed[g][i]].checkpoints)
-                    if (!is_done(trial)) unit.checkpoints.push_back(epochs);
-            std::sort(unit.checkpoints.begin(), unit.checkpoints.end());
-            unit.checkpoints.erase(std::unique(unit.checkpoints.begin(), unit.checkpoints.end()), unit.checkpoints.end());
-            for (std::size_t i = first; i < first + size; ++i) {
-                const Track& track = tracks[owed[g][i]];
-                unit.alphas.push_back(track.alpha);
-                unit.learning_rates.push_back(track.learning_rate);
-                std::vector<std::int64_t> ids(unit.checkpoints.size(), kNoTrial);
-                for (const auto& [epochs, trial] : track.checkpoints) {
-                    if (is_done(trial)) continue;
-                    const auto at = std::lower_bound(unit.checkpoints.begin(), unit.checkpoints.end(), epochs);
-                    if (at != unit.checkpoints.end() && *at == epochs) ids[static_cast<std::size_t>(at - unit.checkpoints.begin())] = trial;
-                }
-                unit.trials.push_back(std::move(ids));
+std::vector<std::size_t> chunk_sizes(std::size_t models, std::size_t chunks, std::size_t limit, int classes) {
+    // x chunks of `large` and the rest of `small` models: every way to split evenly or into two sizes.
+    std::size_t best_vectors = 0, best_large = 0, best_small = 0, best_x = 0;
+    for (std::size_t large = (models + chunks - 1) / chunks; large <= std::min(limit, models - (chunks - 1)); ++large)
+        for (std::size_t small = 1; small <= std::min(large, models / chunks); ++small) {
+            if (small == large ? small * chunks != models : (models - chunks * small) % (large - small) != 0) continue;
+            const std::size_t x = small == large ? chunks : (models - chunks * small) / (large - small);
+            if (x > chunks) continue;
+            const std::size_t vectors = x * padded_vectors(large, classes) + (chunks - x) * padded_vectors(small, classes);
+            if (best_large == 0 || vectors < best_vectors ||
+                (vectors == best_vectors && large - small < best_large - best_small)) {
+                best_vectors = vectors, best_large = large, best_small = small, best_x = x;
             }
-            first += size;
-            unit.cost = model_epoch_cost(unit.epochs(), unit.batch_size) * static_cast<double>(train_examples) *
-                        static_cast<double>(unit.model_count());
-            units.push_back(std::move(unit));
         }
-    }
-    return units;
+    std::vector<std::size_t> sizes(chunks, best_small);
+    std::fill_n(sizes.begin(), best_x, best_large);
+    return sizes;
 }
 
-std::vector<double> unit_costs(const std::vector<WorkUnit>& units) {
-    std::vector<double> costs;
-    for (const WorkUnit& unit : units) costs.push_back(unit.cost);
-    return costs;
+WorkPlan::WorkPlan(const Grid& grid, int classes, int models_per_unit, std::int64_t train_examples,
+                   std::int64_t min_units, const WorkFilter& filter)
+    : grid_(&grid), done_(filter.done ? *filter.done : std::vector<bool>{}) {
+    const Tracks tracks(grid);
+    const std::vector<int> owner = filter.shards > 1 ? shards_of(tracks, filter.shards) : std::vector<int>{};
+
+    // The tracks still owed (in this shard, with a trial to do), grouped by batch size (in order of
+    // first appearance: the axis order in grid mode). Tracks that end at similar epoch counts share
+    // units, so no model trains far past its last trial (random mode; in grid mode every track ends
+    // at the same count).
+    struct Owed {
+        std::int64_t track;
+        std::uint32_t group;
+        int last_epochs;  // its last checkpoint
+        int owed_epochs;  // its last checkpoint still owed
+    };
+    std::vector<int> batch_sizes;
+    std::map<int, std::uint32_t> group_of;
+    std::vector<Owed> owed;
+    for (std::int64_t t = 0; t < tracks.size(); ++t) {
+        const Hyperparameters h = tracks.at(t);
+        const auto group = group_of.emplace(h.batch_size, static_cast<std::uint32_t>(batch_sizes.size())).first->second;
+        if (group == batch_sizes.size()) batch_sizes.push_back(h.batch_size);
+        if (!owner.empty() && owner[static_cast<std::size_t>(t)] != filter.shard) continue;
+        int owed_epochs = 0;
+        tracks.for_each_checkpoint(t, [&](int epochs, std::int64_t trial) {
+            if (done_.empty() || !done_[static_cast<std::size_t>(trial)]) owed_epochs = epochs;
+        });
+        if (owed_epochs > 0) owed.push_back({t, group, h.epochs, owed_epochs});
+    }
+    std::stable_sort(owed.begin(), owed.end(), [](const Owed& a, const Owed& b) {
+        return a.group != b.group ? a.group < b.group : a.last_epochs < b.last_epochs;
+    });
+
+    std::vector<std::size_t> counts(batch_sizes.size(), 0);
+    for (const Owed& track : owed) ++counts[track.group];
+    const std::vector<std::size_t> chunks = chunks_per_group(counts, models_per_unit, min_units);
+    std::int64_t first = 0;
+    for (std::size_t g = 0; g < counts.size(); ++g) {
+        if (counts[g] == 0) continue;
+        for (const std::size_t size : chunk_sizes(counts[g], chunks[g], static_cast<std::size_t>(models_per_unit), classes)) {
+            int epochs = 0;
+            for (std::size_t i = 0; i < size; ++i) epochs = std::max(epochs, owed[static_cast<std::size_t>(first) + i].owed_epochs);
+            spans_.push_back({first, static_cast<std::int64_t>(size)});
+            costs_.push_back(model_epoch_cost(epochs, batch_sizes[g]) * static_cast<double>(train_examples) *
+                             static_cast<double>(padded_vectors(size, classes) * kPlanLanes) / classes);
+            first += static_cast<std::int64_t>(size);
+        }
+    }
+    order_.reserve(owed.size());
+    for (const Owed& track : owed) order_.push_back(track.track);
+}
+
+WorkUnit WorkPlan::unit(std::size_t u) const {
+    const Tracks tracks(*grid_);
+    const Span& span = spans_[u];
+    const auto owed = [&](std::int64_t trial) { return done_.empty() || !done_[static_cast<std::size_t>(trial)]; };
+    WorkUnit unit;
+    unit.cost = costs_[u];
+    // The unit's checkpoints: every epoch count one of its models still owes a trial at.
+    for (std::int64_t i = span.first; i < span.first + span.count; ++i)
+        tracks.for_each_checkpoint(order_[static_cast<std::size_t>(i)], [&](int epochs, std::int64_t trial) {
+            if (owed(trial)) unit.checkpoints.push_back(epochs);
+        });
+    std::sort(unit.checkpoints.begin(), unit.checkpoints.end());
+    unit.checkpoints.erase(std::unique(unit.checkpoints.begin(), unit.checkpoints.end()), unit.checkpoints.end());
+    for (std::int64_t i = span.first; i < span.first + span.count; ++i) {
+        const std::int64_t track = order_[static_cast<std::size_t>(i)];
+        const Hyperparameters h = tracks.at(track);
+        unit.batch_size = h.batch_size;
+        unit.alphas.push_back(h.alpha);
+        unit.learning_rates.push_back(h.learning_rate);
+        std::vector<std::int64_t> ids(unit.checkpoints.size(), kNoTrial);
+        tracks.for_each_checkpoint(track, [&](int epochs, std::int64_t trial) {
+            if (!owed(trial)) return;
+            const auto at = std::lower_bound(unit.checkpoints.begin(), unit.checkpoints.end(), epochs);
+            ids[static_cast<std::size_t>(at - unit.checkpoints.begin())] = trial;
+        });
+        unit.trials.push_back(std::move(ids));
+    }
+    return unit;
 }
 
 namespace {

@@ -9,28 +9,28 @@
 
 namespace hypergrid {
 
-std::string format_plan_report(const Grid& grid, const std::vector<WorkUnit>& units, int ranks) {
-    const std::vector<double> costs = unit_costs(units);
+std::string format_plan_report(const Grid& grid, const WorkPlan& plan, int ranks) {
+    const std::vector<double>& costs = plan.costs();
     const std::vector<int> owner = assign_longest_first(costs, ranks);
     std::ostringstream out;
     double separate = 0;  // cost if every trial trained alone
     for (std::int64_t t = 0; t < grid.size(); ++t) separate += model_epoch_cost(grid.at(t).epochs, grid.at(t).batch_size);
     const double shared = std::accumulate(costs.begin(), costs.end(), 0.0);
-    out << grid.size() << " trials in " << units.size() << " units on " << ranks << " ranks; cost "
+    out << grid.size() << " trials in " << plan.size() << " units on " << ranks << " ranks; cost "
         << format_fixed(shared, 1) << " model-epochs (" << format_fixed(separate, 1)
         << " if every trial trained alone)\n";
     char line[128];
     std::snprintf(line, sizeof line, "%6s %6s %7s %7s %7s %10s %5s\n", "unit", "batch", "models", "epochs", "trials",
                   "cost", "rank");
     out << line;
-    for (std::size_t u = 0; u < units.size(); ++u) {
-        const WorkUnit& unit = units[u];
+    for (std::size_t u = 0; u < plan.size(); ++u) {
+        const WorkUnit unit = plan.unit(u);
         std::snprintf(line, sizeof line, "%6zu %6d %7zu %7d %7zu %10.1f %5d\n", u, unit.batch_size, unit.model_count(),
                       unit.epochs(), unit.trial_count(), costs[u], owner[u]);
         out << line;
     }
     std::vector<double> load(static_cast<std::size_t>(ranks), 0.0);
-    for (std::size_t u = 0; u < units.size(); ++u) load[static_cast<std::size_t>(owner[u])] += costs[u];
+    for (std::size_t u = 0; u < plan.size(); ++u) load[static_cast<std::size_t>(owner[u])] += costs[u];
     const double longest = *std::max_element(load.begin(), load.end());
     out << "expected load per rank (model-epochs):";
     for (const double l : load) out << ' ' << format_fixed(l, 1);

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -24,6 +26,26 @@ namespace {
 GridConfig plan_axes() { return {{20, 5, 10}, {0.0, 0.001, 0.01}, {0.3, 0.1, 0.03}, {64, 16}}; }
 
 constexpr std::int64_t kExamples = 1000;
+constexpr int kClasses = 10;
+
+/// Every unit of the plan, in full.
+std::vector<WorkUnit> make_units(const Grid& grid, int models_per_unit, std::int64_t examples,
+                                 std::int64_t min_units = 1, const WorkFilter& filter = {}) {
+    const WorkPlan plan(grid, kClasses, models_per_unit, examples, min_units, filter);
+    REQUIRE(plan.costs().size() == plan.size());
+    std::vector<WorkUnit> units;
+    for (std::size_t u = 0; u < plan.size(); ++u) {
+        units.push_back(plan.unit(u));
+        CHECK(units.back().cost == plan.costs()[u]);
+    }
+    return units;
+}
+
+/// A unit's width in models, padded to whole kPlanLanes vectors of columns.
+double padded_models(std::size_t models, int classes = kClasses) {
+    const auto lanes = static_cast<std::size_t>(kPlanLanes);
+    return static_cast<double>((models * static_cast<std::size_t>(classes) + lanes - 1) / lanes * lanes) / classes;
+}
 
 /// Checks that the units answer every trial of the grid exactly once, with the right hyperparameters.
 void check_covers_grid(const Grid& grid, const std::vector<WorkUnit>& units) {
@@ -54,10 +76,35 @@ void check_covers_grid(const Grid& grid, const std::vector<WorkUnit>& units) {
     }
 }
 
-/// A unit's cost as plan.hpp defines it: its models' model-epoch cost over every example.
+/// A unit's cost as plan.hpp defines it: the model-epoch cost over every example of its padded width.
 double expected_cost(const WorkUnit& unit) {
     return model_epoch_cost(unit.epochs(), unit.batch_size) * static_cast<double>(kExamples) *
-           static_cast<double>(unit.model_count());
+           padded_models(unit.model_count());
+}
+
+/// Brute force over every split of `models` into `chunks` chunks of 1..limit models with at most two
+/// distinct sizes: the fewest padded vectors, and the smallest spread (largest - smallest chunk)
+/// among the splits that need that few.
+std::pair<std::size_t, std::size_t> best_split(std::size_t models, std::size_t chunks, std::size_t limit, int classes) {
+    std::pair<std::size_t, std::size_t> best{SIZE_MAX, SIZE_MAX};
+    std::vector<std::size_t> sizes;
+    auto vectors = [&](std::size_t m) { return (m * static_cast<std::size_t>(classes) + kPlanLanes - 1) / kPlanLanes; };
+    std::function<void(std::size_t, std::size_t)> search = [&](std::size_t left, std::size_t most) {
+        if (sizes.size() == chunks) {
+            if (left != 0 || std::set<std::size_t>(sizes.begin(), sizes.end()).size() > 2) return;
+            std::size_t total = 0;
+            for (const std::size_t m : sizes) total += vectors(m);
+            best = std::min(best, {total, sizes.front() - sizes.back()});
+            return;
+        }
+        for (std::size_t m = std::min(most, left); m >= 1; --m) {  // non-increasing sizes
+            sizes.push_back(m);
+            search(left - m, m);
+            sizes.pop_back();
+        }
+    };
+    search(models, limit);
+    return best;
 }
 
 double max_of(const std::vector<double>& values) { return *std::max_element(values.begin(), values.end()); }
@@ -103,7 +150,33 @@ TEST_CASE("make_units orders checkpoints ascending whatever the epochs axis orde
     }
 }
 
-TEST_CASE("make_units packs each batch size's pairs in consecutive near-equal chunks", "[plan]") {
+TEST_CASE("chunk_sizes wastes the fewest padded columns, then splits most evenly", "[plan]") {
+    CHECK(chunk_sizes(9, 2, 9, 10) == std::vector<std::size_t>{6, 3});  // 64 + 32 columns, not 64 + 48
+    CHECK(chunk_sizes(9, 1, 9, 10) == std::vector<std::size_t>{9});
+    CHECK(chunk_sizes(9, 3, 9, 10) == std::vector<std::size_t>{3, 3, 3});
+    CHECK(chunk_sizes(9, 2, 9, 3) == std::vector<std::size_t>{5, 4});  // 3 classes: 16 + 16 columns
+    CHECK(chunk_sizes(5, 5, 9, 10) == std::vector<std::size_t>(5, 1));
+    for (const int classes : {1, 2, 3, 5, 7, 10, 16, 33})
+        for (std::size_t models = 1; models <= 20; ++models)
+            for (std::size_t limit = 1; limit <= 12; ++limit)
+                for (std::size_t chunks = (models + limit - 1) / limit; chunks <= models; ++chunks) {
+                    INFO(models << " models in " << chunks << " chunks of at most " << limit << ", " << classes << " classes");
+                    const std::vector<std::size_t> sizes = chunk_sizes(models, chunks, limit, classes);
+                    REQUIRE(sizes.size() == chunks);
+                    CHECK(std::accumulate(sizes.begin(), sizes.end(), std::size_t{0}) == models);
+                    CHECK(std::is_sorted(sizes.rbegin(), sizes.rend()));  // largest first
+                    CHECK(sizes.back() >= 1);
+                    CHECK(sizes.front() <= limit);
+                    std::size_t vectors = 0;
+                    for (const std::size_t m : sizes) vectors += (m * static_cast<std::size_t>(classes) + kPlanLanes - 1) / kPlanLanes;
+                    // The best split into at most two sizes, so never worse than near-equal sizes.
+                    CHECK(std::set<std::size_t>(sizes.begin(), sizes.end()).size() <= 2);
+                    CHECK(std::pair<std::size_t, std::size_t>{vectors, sizes.front() - sizes.back()} ==
+                          best_split(models, chunks, limit, classes));
+                }
+}
+
+TEST_CASE("make_units packs each batch size's pairs in consecutive chunks sized by chunk_sizes", "[plan]") {
     const GridConfig axes = plan_axes();
     const Grid grid(axes);
 
@@ -115,11 +188,9 @@ TEST_CASE("make_units packs each batch size's pairs in consecutive near-equal ch
             INFO("unit " << u);
             CHECK(units[u].model_count() == 3);
             CHECK(units[u].batch_size == batches[u]);
-            CHECK(units[u].cost == Approx(model_epoch_cost(20, batches[u]) * kExamples * 3).epsilon(1e-12));
+            // 3 models x 10 classes fill 32 columns: 3.2 models' worth of work.
+            CHECK(units[u].cost == Approx(model_epoch_cost(20, batches[u]) * kExamples * 3.2).epsilon(1e-12));
         }
-        std::vector<double> costs;
-        for (const WorkUnit& unit : units) costs.push_back(unit.cost);
-        CHECK(unit_costs(units) == costs);
     }
     for (const int per_unit : {1, 2, 3, 4, 5, 8, 9, 10, 1000}) {
         INFO("models_per_unit " << per_unit);
@@ -128,17 +199,15 @@ TEST_CASE("make_units packs each batch size's pairs in consecutive near-equal ch
         REQUIRE(units.size() == 2 * std::min<std::size_t>(chunks, 9));  // the fewest chunks of at most per_unit
         for (std::size_t group = 0; group < 2; ++group) {
             std::vector<std::pair<double, double>> pairs;  // the group's (alpha, learning_rate) in unit order
-            std::size_t smallest = 9, largest = 0;
+            std::vector<std::size_t> sizes;
             for (std::size_t u = group * units.size() / 2; u < (group + 1) * units.size() / 2; ++u) {
                 CHECK(units[u].batch_size == axes.batch_size[group]);
-                CHECK(units[u].model_count() <= static_cast<std::size_t>(per_unit));
-                smallest = std::min(smallest, units[u].model_count());
-                largest = std::max(largest, units[u].model_count());
+                sizes.push_back(units[u].model_count());
                 CHECK(units[u].cost == Approx(expected_cost(units[u])).epsilon(1e-12));
                 for (std::size_t m = 0; m < units[u].model_count(); ++m)
                     pairs.emplace_back(units[u].alphas[m], units[u].learning_rates[m]);
             }
-            CHECK(largest - smallest <= 1);  // near-equal
+            CHECK(sizes == chunk_sizes(9, sizes.size(), static_cast<std::size_t>(per_unit), kClasses));
             std::vector<std::pair<double, double>> expected;  // grid order: alpha outer, learning_rate inner
             for (const double alpha : axes.alpha)
                 for (const double rate : axes.learning_rate) expected.emplace_back(alpha, rate);
@@ -157,9 +226,9 @@ TEST_CASE("make_units splits the largest chunks until there are min_units units"
     };
     CHECK(sizes(1) == std::vector<std::size_t>{9, 9});
     CHECK(sizes(2) == std::vector<std::size_t>{9, 9});
-    CHECK(sizes(3) == std::vector<std::size_t>{4, 5, 9});
-    CHECK(sizes(4) == std::vector<std::size_t>{4, 4, 5, 5});
-    CHECK(sizes(5) == std::vector<std::size_t>{3, 3, 3, 4, 5});
+    CHECK(sizes(3) == std::vector<std::size_t>{3, 6, 9});  // 10 classes: 6 + 3 pads least (chunk_sizes)
+    CHECK(sizes(4) == std::vector<std::size_t>{3, 3, 6, 6});
+    CHECK(sizes(5) == std::vector<std::size_t>{3, 3, 3, 3, 6});
     CHECK(sizes(18) == std::vector<std::size_t>(18, 1));
     CHECK(sizes(1000) == std::vector<std::size_t>(18, 1));  // the grid allows no more
 
@@ -326,8 +395,7 @@ std::vector<bool> check_random_units(const Grid& grid, const std::vector<WorkUni
         REQUIRE(!unit.checkpoints.empty());
         CHECK(std::is_sorted(unit.checkpoints.begin(), unit.checkpoints.end()));
         CHECK(std::adjacent_find(unit.checkpoints.begin(), unit.checkpoints.end()) == unit.checkpoints.end());
-        CHECK(unit.cost == Approx(model_epoch_cost(unit.epochs(), unit.batch_size) * kExamples *
-                                  static_cast<double>(unit.model_count())).epsilon(1e-12));
+        CHECK(unit.cost == Approx(expected_cost(unit)).epsilon(1e-12));
         std::vector<bool> checkpoint_used(unit.checkpoints.size(), false);
         for (std::size_t m = 0; m < unit.model_count(); ++m) {
             REQUIRE(unit.trials[m].size() == unit.checkpoints.size());
@@ -393,7 +461,7 @@ TEST_CASE("make_units in random mode groups by batch size and keeps similar epoc
     for (const int per_unit : {3, 9}) {
         INFO("models_per_unit " << per_unit);
         const std::vector<WorkUnit> units = make_units(grid, per_unit, kExamples);
-        // Per batch size: the fewest units of at most per_unit samples, near-equal in size.
+        // Per batch size: the fewest units of at most per_unit samples, sized by chunk_sizes.
         std::map<int, std::int64_t> samples_per_batch;
         for (std::int64_t t = 0; t < grid.size(); ++t) ++samples_per_batch[grid.at(t).batch_size];
         std::map<int, std::vector<std::pair<int, int>>> spans;  // batch -> (fewest, most epochs) per unit
@@ -414,8 +482,8 @@ TEST_CASE("make_units in random mode groups by batch size and keeps similar epoc
             INFO("batch " << batch);
             const std::int64_t count = samples_per_batch[batch];
             CHECK(static_cast<std::int64_t>(batch_spans.size()) == (count + per_unit - 1) / per_unit);
-            const auto [fewest, most] = std::minmax_element(sizes[batch].begin(), sizes[batch].end());
-            CHECK(*most - *fewest <= 1);
+            CHECK(sizes[batch] == chunk_sizes(static_cast<std::size_t>(count), batch_spans.size(),
+                                              static_cast<std::size_t>(per_unit), kClasses));
             // Sorted by epochs: the units' epoch spans follow one another without interleaving.
             std::sort(batch_spans.begin(), batch_spans.end());
             for (std::size_t i = 1; i < batch_spans.size(); ++i) {

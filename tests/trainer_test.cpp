@@ -186,9 +186,9 @@ TEST_CASE("a huge learning rate diverges without harming its neighbours", "[trai
 TEST_CASE("train_unit reports every checkpoint once", "[trainer]") {
     const TrainingProblem problem(60, 20, 5, 3, 8);  // 40 training examples, batch 8: 5 steps an epoch
     const Grid grid({{3, 1}, {0.0, 2.0}, {0.1, 1e12}, {8}});
-    const std::vector<WorkUnit> units = make_units(grid, 4, problem.train().count);
-    REQUIRE(units.size() == 1);
-    const WorkUnit& unit = units[0];
+    const WorkPlan plan(grid, problem.classes(), 4, problem.train().count);
+    REQUIRE(plan.size() == 1);
+    const WorkUnit unit = plan.unit(0);
     const UnitRun run = run_unit(unit, problem.training(), 5);
 
     CHECK(run.between == 3);  // once per epoch, up to the largest epoch count
@@ -244,12 +244,13 @@ TEST_CASE("train_unit shares epoch prefixes exactly", "[trainer]") {
     const GridConfig axes{{4, 2}, {0.0, 0.01}, {0.1, 0.3}, {7}};
     GridConfig short_axes = axes;
     short_axes.epochs = {2};
-    const std::vector<WorkUnit> long_units = make_units(Grid(axes), 9, problem.train().count);
-    const std::vector<WorkUnit> short_units = make_units(Grid(short_axes), 9, problem.train().count);
-    REQUIRE(long_units.size() == 1);
-    REQUIRE(short_units.size() == 1);
-    const UnitRun long_run = run_unit(long_units[0], problem.training(), 0);
-    const UnitRun short_run = run_unit(short_units[0], problem.training(), 0);
+    const Grid long_grid(axes), short_grid(short_axes);
+    const WorkPlan long_plan(long_grid, problem.classes(), 9, problem.train().count);
+    const WorkPlan short_plan(short_grid, problem.classes(), 9, problem.train().count);
+    REQUIRE(long_plan.size() == 1);
+    REQUIRE(short_plan.size() == 1);
+    const UnitRun long_run = run_unit(long_plan.unit(0), problem.training(), 0);
+    const UnitRun short_run = run_unit(short_plan.unit(0), problem.training(), 0);
     REQUIRE(long_run.reports.size() == 2);
     REQUIRE(short_run.reports.size() == 1);
 

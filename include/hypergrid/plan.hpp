@@ -24,7 +24,7 @@ struct WorkUnit {
     std::vector<double> learning_rates;       ///< per model
     std::vector<int> checkpoints;             ///< epoch counts at which trials finish, ascending
     std::vector<std::vector<std::int64_t>> trials;  ///< trials[model][checkpoint]: trial id, or kNoTrial
-    double cost = 0;  ///< expected work: largest epochs x examples x models, plus a per-step overhead
+    double cost = 0;  ///< expected work (see WorkPlan::costs)
 
     std::size_t model_count() const { return alphas.size(); }
     std::size_t trial_count() const {
@@ -54,24 +54,58 @@ struct WorkFilter {
 /// agrees on it.
 std::vector<int> track_shards(const Grid& grid, int shards);
 
-/// Packs the work into units: for each batch size (axis order), the (alpha, learning_rate) pairs in
-/// grid order, in consecutive chunks of at most `models_per_unit` and of near-equal sizes. Groups are
-/// split further, largest chunks first, until there are at least `min_units` units (when the work
-/// allows), so that every rank gets work. The packing changes no result: a model's arithmetic is the
-/// same whatever models train beside it (see trainer.hpp). Tracks outside the filter's shard and
-/// tracks whose trials are all done are left out; a unit stops at the last epoch count it still owes.
-std::vector<WorkUnit> make_units(const Grid& grid, int models_per_unit, std::int64_t train_examples,
-                                 std::int64_t min_units = 1, const WorkFilter& filter = {});
+/// The vector width, in floats, that unit widths are padded to: AVX-512's (a multiple of AVX's and
+/// SSE's), fixed whatever this build's target, so every rank plans alike.
+constexpr int kPlanLanes = 16;
+
+/// The sizes, largest first, of `chunks` chunks of at most `limit` models that together hold `models`
+/// models of `classes` columns each, in at most two sizes (near-equal sizes are one such split): the
+/// fewest padded columns (each chunk's models x classes rounded up to whole kPlanLanes vectors), and
+/// among those the most even sizes. With 10 classes, 9 models in two chunks are 6 + 3 (64 + 32
+/// columns), not 5 + 4 (64 + 48).
+std::vector<std::size_t> chunk_sizes(std::size_t models, std::size_t chunks, std::size_t limit, int classes);
+
+/// The work a run owes, packed into units. For each batch size (in order of first appearance), the
+/// tracks still owed (grid mode: (alpha, learning_rate) pairs in grid order; random mode: samples by
+/// epoch count, so no model trains far past its last trial) in consecutive chunks of at most
+/// `models_per_unit` (sizes from chunk_sizes). Groups are split further, largest chunks first, until
+/// there are at least `min_units` units (when the work allows), so that every rank gets work. The
+/// packing changes no result: a model's arithmetic is the same whatever models train beside it
+/// (see trainer.hpp). Tracks outside the filter's shard and tracks whose trials are all done are left
+/// out; a unit stops at the last epoch count it still owes.
+///
+/// The plan is compact: one id per owed track and a few numbers per unit; unit() builds a unit's
+/// full description when it is needed. So a sweep of 10^6 trials costs each rank megabytes, not
+/// millions of objects. It refers to `grid`, which must outlive it.
+class WorkPlan {
+public:
+    WorkPlan(const Grid& grid, int classes, int models_per_unit, std::int64_t train_examples,
+             std::int64_t min_units = 1, const WorkFilter& filter = {});
+
+    std::size_t size() const { return spans_.size(); }
+    /// Each unit's expected work, in unit order: its padded width in models x model_epoch_cost x examples.
+    const std::vector<double>& costs() const { return costs_; }
+    /// Unit u in full.
+    WorkUnit unit(std::size_t u) const;
+
+private:
+    struct Span {
+        std::int64_t first;  // the unit's tracks: order_[first, first + count)
+        std::int64_t count;
+    };
+    const Grid* grid_;
+    std::vector<bool> done_;           // finished trials by id (empty: none)
+    std::vector<std::int64_t> order_;  // owed track ids, unit after unit
+    std::vector<Span> spans_;
+    std::vector<double> costs_;
+};
 
 /// The trials of shard `shard` of `shards`, by id.
 std::vector<bool> shard_trials(const Grid& grid, int shard, int shards);
 
-/// The unit count to ask make_units for on `ranks` ranks: three per rank leaves the longest-first
+/// The unit count to plan for on `ranks` ranks: three per rank leaves the longest-first
 /// assignment room to balance.
 std::int64_t min_units_for(int ranks);
-
-/// The cost of each unit, in unit order.
-std::vector<double> unit_costs(const std::vector<WorkUnit>& units);
 
 /// Longest-processing-time-first: units in descending cost (ties: lower index first), each to the
 /// least-loaded rank (ties: lower rank). Returns the rank of each unit.

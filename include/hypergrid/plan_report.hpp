@@ -11,7 +11,7 @@
 namespace hypergrid {
 
 /// Costs are shown in model-epochs (one model trained for one epoch over the training set), with
-/// the per-step overhead of small batches counted in.
-std::string format_plan_report(const Grid& grid, const std::vector<WorkUnit>& units, int ranks);
+/// the per-step overhead of small batches counted in and each unit's width padded to whole vectors.
+std::string format_plan_report(const Grid& grid, const WorkPlan& plan, int ranks);
 
 }  // namespace hypergrid
