@@ -3,9 +3,10 @@
 #  1. 10^5 trials on a tiny dataset (64 examples, 4 features, 3 classes, 1 epoch) at 2 ranks:
 #     wall time per trial (an upper bound on the scheduling and journaling overhead: the training
 #     is included) and the peak memory of each rank.
-#  2. The 81-trial Fashion-MNIST grid (bench/perf_grid.toml) at 2 ranks with rank 1's core shared
+#  2. Planning 10^6 trials, a grid and a random search: the peak memory of `hypergrid plan`.
+#  3. The 81-trial Fashion-MNIST grid (bench/perf_grid.toml) at 2 ranks with rank 1's core shared
 #     with a busy process: static vs dynamic schedule, wall times side by side.
-# Usage: bench/large_sweep.sh   (builds with scripts/setup.sh first; SKIP_SLOW=1 skips part 2)
+# Usage: bench/large_sweep.sh   (builds with scripts/setup.sh first; SKIP_SLOW=1 skips part 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh build >/dev/null
@@ -53,8 +54,24 @@ echo "  per trial: $("$PYTHON" -c "print(round($sweep / $trials * 1e6, 1))") us 
      "$("$PYTHON" -c "print(round($wall / $trials * 1e6, 1))") us for the whole run (target < 100 us)"
 echo "  peak resident memory per rank, MB: $(json "$summary" "['peak_memory_mb']") (target for rank 0 < 100)"
 
+echo "== 2. Planning 10^6 trials (hypergrid plan --ranks 64 on the tiny data): peak resident memory"
+# The plan keeps one id per model track and two numbers per unit; it never holds an object per trial.
+for space in grid random; do
+    if [[ $space == grid ]]; then
+        sed 's/^epochs = .*/epochs = { start = 1, stop = 10, num = 10 }/' "$work/tiny.toml" >"$work/plan-$space.toml"
+    else
+        sed 's/, num = 100//; s/^batch_size = .*/batch_size = { start = 1, stop = 64 }/; s/^epochs = .*/epochs = { start = 1, stop = 10 }/' \
+            "$work/tiny.toml" >"$work/plan-$space.toml"
+        printf '[search]\nmode = "random"\nsamples = 1000000\nseed = 3\n' >>"$work/plan-$space.toml"
+    fi
+    start=$(date +%s.%N)
+    /usr/bin/time -f %M -o "$work/plan-$space.rss" build/hypergrid plan "$work/plan-$space.toml" --ranks 64 >"$work/plan-$space.txt"
+    echo "  $space: $(head -c 60 "$work/plan-$space.txt" | head -n 1 | cut -d';' -f1), planned in $(elapsed_since "$start") s," \
+         "peak resident memory $(($(cat "$work/plan-$space.rss") / 1024)) MB"
+done
+
 [[ ${SKIP_SLOW:-0} == 1 ]] && exit 0
-echo "== 2. bench/perf_grid.toml at 2 ranks, rank 1's core shared with a busy loop"
+echo "== 3. bench/perf_grid.toml at 2 ranks, rank 1's core shared with a busy loop"
 taskset -c 1 sh -c 'while :; do :; done' &
 hog_pid=$!
 for schedule in static dynamic; do
