@@ -58,8 +58,8 @@ std::vector<Metrics> evaluate_stacked(const StackedWeights& weights, const Eigen
     std::vector<float> label_score(argmax.size());
     for (Eigen::Index first = 0; first < data.count; first += kChunk) {
         const Eigen::Index n = std::min<Eigen::Index>(kChunk, data.count - first);
-        // Examples are stored one after another, which is the layout the kernel reads: no copy.
-        kernels::compute_scores(weights.data(), bias.data(), data.features + first * d, d, P, n, scores.data());
+        kernels::compute_scores(weights.data(), bias.data(), kernels::ContiguousRows{data.features + first * d, d}, d, P,
+                                n, scores.data());
         kernels::shift_by_segment_max(scores.data(), n, P, models, classes, argmax.data());
         for (Eigen::Index i = 0; i < n; ++i)
             for (Eigen::Index k = 0; k < models; ++k)

@@ -22,33 +22,29 @@ SideBySideTrainer::SideBySideTrainer(const DatasetView& train, int classes, int 
         decay_(columns).setConstant(static_cast<float>(1.0 - models_[k].learning_rate * models_[k].alpha));
         step_size_(columns).setConstant(static_cast<float>(models_[k].learning_rate));
     }
-    batch_.resize(train.dims, batch_size_);
     batch_labels_.resize(static_cast<std::size_t>(batch_size_));
     scores_.setZero(batch_size_, padded);
 }
 
 void SideBySideTrainer::run_epoch(std::int64_t epoch, const std::function<void()>& poll) {
     const std::vector<std::uint32_t> order = epoch_permutation(seed_, epoch, train_.count);
-    const Eigen::Map<const Eigen::MatrixXf> features = train_.matrix();
     std::int64_t steps = 0;
     for (std::int64_t first = 0; first < train_.count; first += batch_size_) {
         const Eigen::Index m = std::min<Eigen::Index>(batch_size_, train_.count - first);
-        for (Eigen::Index j = 0; j < m; ++j) {
-            const std::uint32_t example = order[static_cast<std::size_t>(first + j)];
-            batch_.col(j) = features.col(example);
-            batch_labels_[static_cast<std::size_t>(j)] = train_.labels[example];
-        }
-        step(m);
+        const std::uint32_t* batch = order.data() + first;
+        for (Eigen::Index j = 0; j < m; ++j) batch_labels_[static_cast<std::size_t>(j)] = train_.labels[batch[j]];
+        step(batch, m);
         if (poll && ++steps % kPollSteps == 0) poll();
     }
 }
 
-void SideBySideTrainer::step(Eigen::Index m) {
+void SideBySideTrainer::step(const std::uint32_t* batch, Eigen::Index m) {
     const Eigen::Index d = weights_.rows();
     const Eigen::Index padded = weights_.cols();
     const auto models = static_cast<Eigen::Index>(models_.size());
     float* scores = scores_.data();
-    kernels::compute_scores(weights_.data(), bias_.data(), batch_.data(), d, padded, m, scores);
+    const kernels::IndexedRows examples{train_.features, d, batch};  // the batch read in place
+    kernels::compute_scores(weights_.data(), bias_.data(), examples, d, padded, m, scores);
     // Numerically stable softmax per model and example: shift by the maximum, exponentiate the whole
     // block at once, then normalise. Each step is done in the same order for every model.
     kernels::shift_by_segment_max(scores, m, padded, models, classes_);
@@ -69,7 +65,7 @@ void SideBySideTrainer::step(Eigen::Index m) {
     // b -= sum_i lr/m (P - Y)_i, summed example by example.
     for (Eigen::Index i = 0; i < m; ++i) bias_ -= scores_.row(i).transpose();
     // W <- (1 - lr alpha) W - lr/m X_b (P - Y)^T, the decay applied to the old W, as the rule says.
-    kernels::update_weights(weights_.data(), decay_.data(), batch_.data(), scores, d, padded, m);
+    kernels::update_weights(weights_.data(), decay_.data(), examples, scores, d, padded, m);
 }
 
 std::vector<Metrics> SideBySideTrainer::evaluate(const DatasetView& data) const {

@@ -43,7 +43,8 @@ public:
 private:
     using RowMatrix = StackedWeights;
 
-    void step(Eigen::Index examples);
+    /// One SGD step on the m training examples whose indices `batch` lists.
+    void step(const std::uint32_t* batch, Eigen::Index m);
 
     DatasetView train_;
     Eigen::Index classes_;
@@ -56,7 +57,6 @@ private:
     Eigen::VectorXf bias_;         // P
     Eigen::VectorXf decay_;        // P: 1 - lr alpha of each column's model
     Eigen::VectorXf step_size_;    // P: lr of each column's model
-    Eigen::MatrixXf batch_;        // d x batch_size: the current mini-batch, gathered contiguously
     std::vector<std::int32_t> batch_labels_;
     RowMatrix scores_;             // batch_size x P: scores, then lr/m (P - Y)
 };
