@@ -6,7 +6,8 @@
 #  2. Planning 10^6 trials, a grid and a random search: the peak memory of `hypergrid plan`.
 #  3. The 81-trial Fashion-MNIST grid (bench/perf_grid.toml) at 2 ranks with rank 1's core shared
 #     with a busy process: static vs dynamic schedule, wall times side by side.
-# Usage: bench/large_sweep.sh   (builds with scripts/setup.sh first; SKIP_SLOW=1 skips part 3)
+# Usage: bench/large_sweep.sh   (builds with scripts/setup.sh first; SKIP_SLOW=1 skips part 3;
+#        MILLION=1 adds a 10^6-trial sweep of the tiny problem, about a minute)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh build >/dev/null
@@ -53,6 +54,19 @@ echo "  trials $trials, journaled $(($(wc -l <"$work/tiny/journal.jsonl") - 1)),
 echo "  per trial: $("$PYTHON" -c "print(round($sweep / $trials * 1e6, 1))") us in the sweep phase," \
      "$("$PYTHON" -c "print(round($wall / $trials * 1e6, 1))") us for the whole run (target < 100 us)"
 echo "  peak resident memory per rank, MB: $(json "$summary" "['peak_memory_mb']") (target for rank 0 < 100)"
+
+if [[ ${MILLION:-0} == 1 ]]; then
+    echo "== 1b. 10^6 trials (epochs 1..10 on the same space), 2 ranks"
+    sed 's/^epochs = .*/epochs = { start = 1, stop = 10, num = 10 }/' "$work/tiny.toml" >"$work/million.toml"
+    start=$(date +%s.%N)
+    scripts/mpirun.sh -np 2 build/hypergrid run "$work/million.toml" --output "$work/million" >"$work/million.log"
+    wall=$(elapsed_since "$start")
+    summary="$work/million/summary.json"
+    echo "  trials $(json "$summary" "['trials']"), sweep phase $(json "$summary" "['seconds']['sweep']") s, whole run ${wall} s," \
+         "per trial ${wall} us"  # seconds for 10^6 trials = microseconds per trial
+    echo "  peak resident memory per rank, MB: $(json "$summary" "['peak_memory_mb']")"
+    rm -rf "$work/million"
+fi
 
 echo "== 2. Planning 10^6 trials (hypergrid plan --ranks 64 on the tiny data): peak resident memory"
 # The plan keeps one id per model track and two numbers per unit; it never holds an object per trial.

@@ -153,15 +153,16 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
 
     // 3. Journal: rank 0 resumes from it and appends every result the moment it arrives.
     const hg::Grid grid(config.grid);
-    hg::SweepProgress progress(grid.size(), log);
+    std::optional<hg::SweepProgress> progress;  // rank 0's records
     std::optional<hg::JournalWriter> journal;
     std::vector<std::int64_t> done_ids;
     cluster.agree([&] {
         if (!cluster.is_root()) return;
         const hg::JournalHeader header = hg::journal_header(config, shared.views(), grid.size(), shard, shards);
         journal.emplace(journal_path(config), header);  // locks it before anything is read
-        progress.restore(hg::read_journal(journal_path(config), header));
-        for (const hg::TrialResult& r : progress.results()) done_ids.push_back(r.trial);
+        progress.emplace(grid.size(), log);
+        progress->restore(hg::read_journal(journal_path(config), header));
+        for (const hg::TrialResult& r : progress->results()) done_ids.push_back(r.trial);
     });
     cluster.broadcast_from_root(done_ids);
     std::vector<bool> done(static_cast<std::size_t>(grid.size()));
@@ -184,7 +185,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
         [&](std::int64_t unit, const hg::Cluster::Report& report, const std::function<void()>& poll) {
             hg::train_unit(plan.unit(static_cast<std::size_t>(unit)), data, cluster.rank(), report, poll);
         },
-        [&](const std::vector<hg::TrialResult>& results) { journal->append(progress.add(results)); },
+        [&](const std::vector<hg::TrialResult>& results) { journal->append(progress->add(results)); },
         hg::stop_requested, plan.size() >= 16 * static_cast<std::size_t>(cluster.size()) ? 2 : 1);
     clock.lap("sweep");
     std::vector<double> peak_memory = cluster.gather_to_root(hg::peak_resident_mb());
@@ -193,14 +194,14 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
 
     // 6. Report: the final model on train + validation, test metrics, and the output files. A
     //    stopped sweep or a shard writes what it has and trains no final model.
-    if (complete && shards == 1 && progress.done() != grid.size())
+    if (complete && shards == 1 && progress->done() != grid.size())
         throw std::logic_error("the sweep ended without every trial");
     hg::RunSummary summary;
     summary.peak_memory_mb = peak_memory;
     summary.ranks = cluster.size();
     summary.shard = std::to_string(shard) + "/" + std::to_string(shards);
     summary.complete = complete;
-    finish(config, progress, data, summary, clock);
+    finish(config, *progress, data, summary, clock);
     return complete ? 0 : hg::kExitStopped;
 }
 

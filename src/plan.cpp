@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 
 namespace hypergrid {
@@ -127,6 +129,8 @@ std::vector<std::size_t> chunk_sizes(std::size_t models, std::size_t chunks, std
                 best_vectors = vectors, best_large = large, best_small = small, best_x = x;
             }
         }
+    if (best_large == 0) throw std::invalid_argument("chunk_sizes: no split of " + std::to_string(models) + " models into " +
+                                                     std::to_string(chunks) + " chunks of at most " + std::to_string(limit));
     std::vector<std::size_t> sizes(chunks, best_small);
     std::fill_n(sizes.begin(), best_x, best_large);
     return sizes;

@@ -3,13 +3,14 @@
 #include "hypergrid/plan.hpp"
 #include "hypergrid/text_format.hpp"
 
+#include <algorithm>
 #include <ostream>
 #include <string>
 
 namespace hypergrid {
 
 SweepProgress::SweepProgress(std::int64_t total, std::ostream* out)
-    : total_(total), out_(out), results_(static_cast<std::size_t>(total)), finished_(static_cast<std::size_t>(total)) {}
+    : total_(total), out_(out), finished_(static_cast<std::size_t>(total)) {}
 
 std::optional<TrialResult> SweepProgress::best() const {
     if (!best_) return std::nullopt;
@@ -17,9 +18,8 @@ std::optional<TrialResult> SweepProgress::best() const {
 }
 
 std::vector<TrialResult> SweepProgress::results() const {
-    std::vector<TrialResult> finished;
-    for (std::size_t t = 0; t < results_.size(); ++t)
-        if (finished_[t]) finished.push_back(results_[t]);
+    std::vector<TrialResult> finished = results_;
+    std::sort(finished.begin(), finished.end(), [](const TrialResult& a, const TrialResult& b) { return a.trial < b.trial; });
     return finished;
 }
 
@@ -27,13 +27,13 @@ bool SweepProgress::record(const TrialResult& r) {
     const auto slot = static_cast<std::size_t>(r.trial);
     if (finished_[slot]) return false;
     finished_[slot] = true;
-    results_[slot] = r;
+    results_.push_back(r);
     ++done_;
     // The incremental best applies pick_best's rule to the two candidates.
     if (!best_) {
-        if (r.status == TrialStatus::ok) best_ = slot;
+        if (r.status == TrialStatus::ok) best_ = results_.size() - 1;
     } else if (const auto pick = pick_best({results_[*best_], r}); pick && *pick == 1) {
-        best_ = slot;
+        best_ = results_.size() - 1;
     }
     return true;
 }

@@ -156,6 +156,7 @@ TEST_CASE("chunk_sizes wastes the fewest padded columns, then splits most evenly
     CHECK(chunk_sizes(9, 3, 9, 10) == std::vector<std::size_t>{3, 3, 3});
     CHECK(chunk_sizes(9, 2, 9, 3) == std::vector<std::size_t>{5, 4});  // 3 classes: 16 + 16 columns
     CHECK(chunk_sizes(5, 5, 9, 10) == std::vector<std::size_t>(5, 1));
+    CHECK_THROWS_AS(chunk_sizes(10, 1, 9, 10), std::invalid_argument);  // 10 models fit no chunk of at most 9
     for (const int classes : {1, 2, 3, 5, 7, 10, 16, 33})
         for (std::size_t models = 1; models <= 20; ++models)
             for (std::size_t limit = 1; limit <= 12; ++limit)

@@ -40,9 +40,9 @@ private:
     std::int64_t done_ = 0;
     std::int64_t fresh_done_ = 0;  // finished in this run: the rate for the ETA
     std::ostream* out_;
-    std::vector<TrialResult> results_;  // by trial id; meaningful where finished_
-    std::vector<bool> finished_;
-    std::optional<std::size_t> best_;
+    std::vector<TrialResult> results_;  // the finished trials, in arrival order
+    std::vector<bool> finished_;        // by trial id
+    std::optional<std::size_t> best_;   // index into results_
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
