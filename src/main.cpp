@@ -170,7 +170,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
 
     // 4. Plan: units of work, handed out longest first (rank 0 computes too).
     const hg::WorkPlan plan(grid, data.classes, config.run.models_per_unit, data.split.train.count,
-                            hg::min_units_for(cluster.size()), {shard, shards, &done});
+                            hg::packing_for(cluster.size()), {shard, shards, &done});
     hg::UnitQueue queue(plan.costs(), cluster.size(), config.run.dynamic_schedule);
     if (log)
         *log << "hypergrid " << HYPERGRID_VERSION << ": " << grid.size() << " trials (shard " << shard << "/" << shards << ", "
@@ -257,7 +257,7 @@ int plan(const Options& options) {
     const std::vector<hg::Dataset> datasets = load_datasets(config);
     const hg::TrainingData data = training_data({datasets[0].view(), datasets[1].view()}, config);
     const hg::Grid grid(config.grid);
-    const hg::WorkPlan work(grid, data.classes, config.run.models_per_unit, 1, hg::min_units_for(options.plan_ranks));
+    const hg::WorkPlan work(grid, data.classes, config.run.models_per_unit, 1, hg::packing_for(options.plan_ranks));
     std::cout << hg::format_plan_report(grid, work, options.plan_ranks);
     return 0;
 }

@@ -16,25 +16,37 @@ namespace {
 /// takes 1.5x as long as at batch 512.
 constexpr double kStepOverhead = 16.0;
 
-/// How many units each batch-size group is cut into, given how many models each group holds.
-std::vector<std::size_t> chunks_per_group(const std::vector<std::size_t>& models, int models_per_unit,
-                                          std::int64_t min_units) {
+/// The fewest chunks per batch-size group, given how many models each group holds.
+std::vector<std::size_t> fewest_chunks(const std::vector<std::size_t>& models, int models_per_unit) {
     const auto limit = static_cast<std::size_t>(models_per_unit);
     std::vector<std::size_t> chunks;
-    std::int64_t total = 0;
-    for (const std::size_t n : models) {
-        chunks.push_back((n + limit - 1) / limit);
-        total += static_cast<std::int64_t>(chunks.back());
-    }
-    auto largest_chunk = [&](std::size_t g) { return (models[g] + chunks[g] - 1) / chunks[g]; };
-    for (; total < min_units; ++total) {
-        std::size_t split = models.size();  // the group with the largest chunk that can still be split
-        for (std::size_t g = 0; g < models.size(); ++g)
-            if (chunks[g] < models[g] && (split == models.size() || largest_chunk(g) > largest_chunk(split))) split = g;
-        if (split == models.size()) break;
-        ++chunks[split];
-    }
+    for (const std::size_t n : models) chunks.push_back((n + limit - 1) / limit);
     return chunks;
+}
+
+/// Cuts one more chunk from the group with the largest chunk (ties: the largest batch size, whose
+/// models cost least per example). False when every chunk holds one model.
+bool split_largest_chunk(const std::vector<std::size_t>& models, const std::vector<int>& batch_sizes,
+                         std::vector<std::size_t>& chunks) {
+    auto largest_chunk = [&](std::size_t g) { return (models[g] + chunks[g] - 1) / chunks[g]; };
+    std::size_t split = models.size();
+    for (std::size_t g = 0; g < models.size(); ++g) {
+        if (chunks[g] >= models[g]) continue;
+        if (split == models.size() || largest_chunk(g) > largest_chunk(split) ||
+            (largest_chunk(g) == largest_chunk(split) && batch_sizes[g] > batch_sizes[split]))
+            split = g;
+    }
+    if (split == models.size()) return false;
+    ++chunks[split];
+    return true;
+}
+
+/// The time the longest-first assignment of `costs` to `ranks` ranks is expected to take.
+double makespan(const std::vector<double>& costs, int ranks) {
+    const std::vector<int> owner = assign_longest_first(costs, ranks);
+    std::vector<double> load(static_cast<std::size_t>(ranks), 0.0);
+    for (std::size_t u = 0; u < costs.size(); ++u) load[static_cast<std::size_t>(owner[u])] += costs[u];
+    return *std::max_element(load.begin(), load.end());
 }
 
 /// Whole kPlanLanes vectors that `models` models of `classes` columns fill.
@@ -100,7 +112,12 @@ std::vector<int> shards_of(const Tracks& tracks, int shards) {
 
 double model_epoch_cost(int epochs, int batch_size) { return epochs * (1.0 + kStepOverhead / batch_size); }
 
-std::int64_t min_units_for(int ranks) { return ranks > 1 ? 3 * static_cast<std::int64_t>(ranks) : 1; }
+double unit_cost(int epochs, int batch_size, std::size_t models, int classes) {
+    const double padded_models = static_cast<double>(padded_vectors(models, classes) * kPlanLanes) / classes;
+    return model_epoch_cost(epochs, batch_size) * padded_models + epochs * kUnitOverhead;
+}
+
+Packing packing_for(int ranks) { return {ranks > 1 ? 3 * static_cast<std::int64_t>(ranks) : 1, ranks}; }
 
 std::vector<int> track_shards(const Grid& grid, int shards) { return shards_of(Tracks(grid), shards); }
 
@@ -137,8 +154,8 @@ std::vector<std::size_t> chunk_sizes(std::size_t models, std::size_t chunks, std
 }
 
 WorkPlan::WorkPlan(const Grid& grid, int classes, int models_per_unit, std::int64_t train_examples,
-                   std::int64_t min_units, const WorkFilter& filter)
-    : grid_(&grid), done_(filter.done ? *filter.done : std::vector<bool>{}) {
+                   const Packing& packing, const WorkFilter& filter)
+    : grid_(&grid), classes_(classes), done_(filter.done ? *filter.done : std::vector<bool>{}) {
     const Tracks tracks(grid);
     const std::vector<int> owner = filter.shards > 1 ? shards_of(tracks, filter.shards) : std::vector<int>{};
 
@@ -172,18 +189,38 @@ WorkPlan::WorkPlan(const Grid& grid, int classes, int models_per_unit, std::int6
 
     std::vector<std::size_t> counts(batch_sizes.size(), 0);
     for (const Owed& track : owed) ++counts[track.group];
-    const std::vector<std::size_t> chunks = chunks_per_group(counts, models_per_unit, min_units);
-    std::int64_t first = 0;
-    for (std::size_t g = 0; g < counts.size(); ++g) {
-        if (counts[g] == 0) continue;
-        for (const std::size_t size : chunk_sizes(counts[g], chunks[g], static_cast<std::size_t>(models_per_unit), classes)) {
-            int epochs = 0;
-            for (std::size_t i = 0; i < size; ++i) epochs = std::max(epochs, owed[static_cast<std::size_t>(first) + i].owed_epochs);
-            spans_.push_back({first, static_cast<std::int64_t>(size)});
-            costs_.push_back(model_epoch_cost(epochs, batch_sizes[g]) * static_cast<double>(train_examples) *
-                             static_cast<double>(padded_vectors(size, classes) * kPlanLanes) / classes);
-            first += static_cast<std::int64_t>(size);
+    // The units of a cut (chunks per group), with their costs.
+    auto cut = [&](const std::vector<std::size_t>& chunks, std::vector<Span>& spans, std::vector<double>& costs) {
+        spans.clear();
+        costs.clear();
+        std::int64_t first = 0;
+        for (std::size_t g = 0; g < counts.size(); ++g) {
+            if (counts[g] == 0) continue;
+            for (const std::size_t size : chunk_sizes(counts[g], chunks[g], static_cast<std::size_t>(models_per_unit), classes)) {
+                int epochs = 0;
+                for (std::size_t i = 0; i < size; ++i) epochs = std::max(epochs, owed[static_cast<std::size_t>(first) + i].owed_epochs);
+                spans.push_back({first, static_cast<std::int64_t>(size)});
+                costs.push_back(unit_cost(epochs, batch_sizes[g], size, classes) * static_cast<double>(train_examples));
+                first += static_cast<std::int64_t>(size);
+            }
         }
+    };
+    // Split groups until there are min_units units; with packing.ranks, keep the cut on the way whose
+    // longest-first assignment ends soonest (ties: fewer units), as narrower units do more work per model.
+    const auto expected_time = [&](const std::vector<double>& costs) { return packing.ranks > 0 ? makespan(costs, packing.ranks) : 0; };
+    std::vector<std::size_t> chunks = fewest_chunks(counts, models_per_unit);
+    cut(chunks, spans_, costs_);
+    double best = expected_time(costs_);
+    std::vector<Span> spans;
+    std::vector<double> costs;
+    for (auto units = static_cast<std::int64_t>(spans_.size());
+         units < packing.min_units && split_largest_chunk(counts, batch_sizes, chunks); ++units) {
+        cut(chunks, spans, costs);
+        const double time = expected_time(costs);
+        if (packing.ranks > 0 && time >= best) continue;
+        best = time;
+        spans_.swap(spans);
+        costs_.swap(costs);
     }
     order_.reserve(owed.size());
     for (const Owed& track : owed) order_.push_back(track.track);

@@ -13,8 +13,11 @@ std::string format_plan_report(const Grid& grid, const WorkPlan& plan, int ranks
     const std::vector<double>& costs = plan.costs();
     const std::vector<int> owner = assign_longest_first(costs, ranks);
     std::ostringstream out;
-    double separate = 0;  // cost if every trial trained alone
-    for (std::int64_t t = 0; t < grid.size(); ++t) separate += model_epoch_cost(grid.at(t).epochs, grid.at(t).batch_size);
+    double separate = 0;  // cost if every trial trained alone, a unit of one model
+    for (std::int64_t t = 0; t < grid.size(); ++t) {
+        const Hyperparameters h = grid.at(t);
+        separate += unit_cost(h.epochs, h.batch_size, 1, plan.classes());
+    }
     const double shared = std::accumulate(costs.begin(), costs.end(), 0.0);
     out << grid.size() << " trials in " << plan.size() << " units on " << ranks << " ranks; cost "
         << format_fixed(shared, 1) << " model-epochs (" << format_fixed(separate, 1)

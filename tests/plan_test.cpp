@@ -31,7 +31,7 @@ constexpr int kClasses = 10;
 /// Every unit of the plan, in full.
 std::vector<WorkUnit> make_units(const Grid& grid, int models_per_unit, std::int64_t examples,
                                  std::int64_t min_units = 1, const WorkFilter& filter = {}) {
-    const WorkPlan plan(grid, kClasses, models_per_unit, examples, min_units, filter);
+    const WorkPlan plan(grid, kClasses, models_per_unit, examples, Packing{min_units, 0}, filter);
     REQUIRE(plan.costs().size() == plan.size());
     std::vector<WorkUnit> units;
     for (std::size_t u = 0; u < plan.size(); ++u) {
@@ -39,6 +39,22 @@ std::vector<WorkUnit> make_units(const Grid& grid, int models_per_unit, std::int
         CHECK(units.back().cost == plan.costs()[u]);
     }
     return units;
+}
+
+/// Every unit of the plan for `ranks` ranks (packing_for), in full.
+std::vector<WorkUnit> units_for_ranks(const Grid& grid, int models_per_unit, int ranks) {
+    const WorkPlan plan(grid, kClasses, models_per_unit, kExamples, packing_for(ranks));
+    std::vector<WorkUnit> units;
+    for (std::size_t u = 0; u < plan.size(); ++u) units.push_back(plan.unit(u));
+    return units;
+}
+
+/// The expected time of the longest-first assignment of `costs` to `ranks` ranks: the largest load.
+double makespan_of(const std::vector<double>& costs, int ranks) {
+    std::vector<double> load(static_cast<std::size_t>(ranks), 0.0);
+    const std::vector<int> owner = assign_longest_first(costs, ranks);
+    for (std::size_t u = 0; u < costs.size(); ++u) load[static_cast<std::size_t>(owner[u])] += costs[u];
+    return *std::max_element(load.begin(), load.end());
 }
 
 /// A unit's width in models, padded to whole kPlanLanes vectors of columns.
@@ -76,10 +92,11 @@ void check_covers_grid(const Grid& grid, const std::vector<WorkUnit>& units) {
     }
 }
 
-/// A unit's cost as plan.hpp defines it: the model-epoch cost over every example of its padded width.
+/// A unit's cost as plan.hpp defines it: the model-epoch cost of its padded width, plus the per-unit
+/// overhead, over every example.
 double expected_cost(const WorkUnit& unit) {
-    return model_epoch_cost(unit.epochs(), unit.batch_size) * static_cast<double>(kExamples) *
-           padded_models(unit.model_count());
+    return (model_epoch_cost(unit.epochs(), unit.batch_size) * padded_models(unit.model_count()) +
+            unit.epochs() * kUnitOverhead) * static_cast<double>(kExamples);
 }
 
 /// Brute force over every split of `models` into `chunks` chunks of 1..limit models with at most two
@@ -133,7 +150,8 @@ TEST_CASE("make_units covers every trial exactly once", "[plan]") {
         check_covers_grid(grid, make_units(grid, per_unit, kExamples));
         for (int ranks = 1; ranks <= 64; ++ranks) {  // however many units the rank count asks for
             INFO(ranks << " ranks");
-            check_covers_grid(grid, make_units(grid, per_unit, kExamples, min_units_for(ranks)));
+            check_covers_grid(grid, make_units(grid, per_unit, kExamples, 3 * ranks));
+            check_covers_grid(grid, units_for_ranks(grid, per_unit, ranks));
         }
     }
     const Grid single({{3}, {0.0}, {0.1}, {8}});
@@ -148,6 +166,12 @@ TEST_CASE("make_units orders checkpoints ascending whatever the epochs axis orde
         CHECK(unit.checkpoints == std::vector<int>{5, 10, 20});
         CHECK(unit.epochs() == 20);
     }
+}
+
+TEST_CASE("unit_cost counts the padded width and the per-unit overhead", "[plan]") {
+    CHECK(unit_cost(20, 64, 3, 10) == Approx(model_epoch_cost(20, 64) * 3.2 + 20 * kUnitOverhead));  // 30 -> 32 columns
+    CHECK(unit_cost(20, 64, 8, 10) == Approx(model_epoch_cost(20, 64) * 8 + 20 * kUnitOverhead));    // 80 columns: no padding
+    CHECK(unit_cost(5, 32, 1, 3) == Approx(model_epoch_cost(5, 32) * 16.0 / 3 + 5 * kUnitOverhead));
 }
 
 TEST_CASE("chunk_sizes wastes the fewest padded columns, then splits most evenly", "[plan]") {
@@ -190,7 +214,7 @@ TEST_CASE("make_units packs each batch size's pairs in consecutive chunks sized 
             CHECK(units[u].model_count() == 3);
             CHECK(units[u].batch_size == batches[u]);
             // 3 models x 10 classes fill 32 columns: 3.2 models' worth of work.
-            CHECK(units[u].cost == Approx(model_epoch_cost(20, batches[u]) * kExamples * 3.2).epsilon(1e-12));
+            CHECK(units[u].cost == Approx((model_epoch_cost(20, batches[u]) * 3.2 + 20 * kUnitOverhead) * kExamples).epsilon(1e-12));
         }
     }
     for (const int per_unit : {1, 2, 3, 4, 5, 8, 9, 10, 1000}) {
@@ -253,9 +277,33 @@ TEST_CASE("model_epoch_cost is one per epoch plus a step overhead that shrinks w
     CHECK(model_epoch_cost(7, 1 << 30) == Approx(7.0).epsilon(1e-6));  // huge batches: the epochs alone
 }
 
-TEST_CASE("min_units_for asks for enough units to balance the ranks", "[plan]") {
-    for (int ranks = 2; ranks <= 64; ++ranks) CHECK(min_units_for(ranks) == 3 * ranks);  // three per rank
-    CHECK(min_units_for(1) >= 1);
+TEST_CASE("packing_for keeps, of the cuts up to three units per rank, the one expected to end soonest", "[plan]") {
+    CHECK(packing_for(1).min_units == 1);
+    for (int ranks = 2; ranks <= 64; ++ranks) {
+        CHECK(packing_for(ranks).min_units == 3 * ranks);
+        CHECK(packing_for(ranks).ranks == ranks);
+    }
+    // The 3 x 3 x 3 x 3 grid of the benchmark: 3 batch sizes x 9 (alpha, rate) pairs.
+    const Grid grid({{10, 20, 35}, {1e-4, 1e-3, 1e-2}, {0.01, 0.05, 0.1}, {32, 64, 128}});
+    for (const int ranks : {1, 2, 3, 4, 5, 8, 16}) {
+        INFO(ranks << " ranks");
+        const WorkPlan chosen(grid, kClasses, 9, kExamples, packing_for(ranks));
+        const double time = makespan_of(chosen.costs(), ranks);
+        // Every cut on the way (one more unit at a time) is expected to take at least as long; and
+        // where it has fewer units than the chosen one, strictly longer.
+        for (std::int64_t units = 1; units <= packing_for(ranks).min_units; ++units) {
+            const WorkPlan cut(grid, kClasses, 9, kExamples, Packing{units, 0});
+            INFO("cut of " << cut.size() << " units");
+            CHECK(time <= makespan_of(cut.costs(), ranks));
+            if (cut.size() < chosen.size()) CHECK(time < makespan_of(cut.costs(), ranks));
+        }
+    }
+    // 2 ranks: splitting one group (the largest batch, cheapest per model) beats splitting all three,
+    // whose narrower units cost more per model.
+    const WorkPlan two(grid, kClasses, 9, kExamples, packing_for(2));
+    std::vector<std::pair<int, std::size_t>> units;  // batch size, models
+    for (std::size_t u = 0; u < two.size(); ++u) units.emplace_back(two.unit(u).batch_size, two.unit(u).model_count());
+    CHECK(units == std::vector<std::pair<int, std::size_t>>{{32, 9}, {64, 9}, {128, 6}, {128, 3}});
 }
 
 TEST_CASE("units depend only on the grid and min_units", "[plan]") {
@@ -444,9 +492,10 @@ TEST_CASE("make_units in random mode covers every sample exactly once", "[plan]"
         check_random_units(grid, make_units(grid, per_unit, kExamples));
         for (const int ranks : {2, 3, 8, 64}) {
             INFO(ranks << " ranks");
-            const std::vector<WorkUnit> units = make_units(grid, per_unit, kExamples, min_units_for(ranks));
+            const std::vector<WorkUnit> units = make_units(grid, per_unit, kExamples, 3 * ranks);
             check_random_units(grid, units);
-            CHECK(static_cast<std::int64_t>(units.size()) >= std::min<std::int64_t>(min_units_for(ranks), grid.size()));
+            CHECK(static_cast<std::int64_t>(units.size()) >= std::min<std::int64_t>(3 * ranks, grid.size()));
+            check_random_units(grid, units_for_ranks(grid, per_unit, ranks));
             for (const WorkUnit& unit : units) CHECK(unit.model_count() <= static_cast<std::size_t>(per_unit));
         }
     }

@@ -65,13 +65,36 @@ constexpr int kPlanLanes = 16;
 /// columns), not 5 + 4 (64 + 48).
 std::vector<std::size_t> chunk_sizes(std::size_t models, std::size_t chunks, std::size_t limit, int classes);
 
+/// Streaming the examples through the cache costs a unit about as much as this many more models
+/// each epoch, whatever its width: measured on Fashion-MNIST, a unit of 3 models takes 0.43 of the
+/// time of a unit of 9, not 0.33.
+constexpr double kUnitOverhead = 3.0;
+
+/// The expected cost, per training example, of a unit of `models` models of `classes` classes
+/// trained for `epochs` epochs at `batch_size`: model_epoch_cost of its width padded to whole
+/// kPlanLanes vectors, in models, plus kUnitOverhead per epoch.
+double unit_cost(int epochs, int batch_size, std::size_t models, int classes);
+
+/// How finely WorkPlan cuts the work.
+struct Packing {
+    /// Split groups, one chunk at a time, until there are this many units (when the work allows).
+    std::int64_t min_units = 1;
+    /// When > 0: of the cuts on the way, keep the one whose longest-first assignment to this many
+    /// ranks is expected to end soonest (ties: fewer units), since narrower units do more work per model.
+    int ranks = 0;
+};
+
+/// The packing for a run on `ranks` ranks: up to three units per rank, which leaves the
+/// longest-first assignment room to balance, and the quickest cut on the way.
+Packing packing_for(int ranks);
+
 /// The work a run owes, packed into units. For each batch size (in order of first appearance), the
 /// tracks still owed (grid mode: (alpha, learning_rate) pairs in grid order; random mode: samples by
 /// epoch count, so no model trains far past its last trial) in consecutive chunks of at most
-/// `models_per_unit` (sizes from chunk_sizes). Groups are split further, largest chunks first, until
-/// there are at least `min_units` units (when the work allows), so that every rank gets work. The
-/// packing changes no result: a model's arithmetic is the same whatever models train beside it
-/// (see trainer.hpp). Tracks outside the filter's shard and tracks whose trials are all done are left
+/// `models_per_unit` (sizes from chunk_sizes). Groups are split further as `packing` says, the
+/// largest chunk first (ties: the largest batch size), so that every rank gets work. The packing
+/// changes no result: a model's arithmetic is the same whatever models train beside it (see
+/// trainer.hpp). Tracks outside the filter's shard and tracks whose trials are all done are left
 /// out; a unit stops at the last epoch count it still owes.
 ///
 /// The plan is compact: one id per owed track and a few numbers per unit; unit() builds a unit's
@@ -80,11 +103,12 @@ std::vector<std::size_t> chunk_sizes(std::size_t models, std::size_t chunks, std
 class WorkPlan {
 public:
     WorkPlan(const Grid& grid, int classes, int models_per_unit, std::int64_t train_examples,
-             std::int64_t min_units = 1, const WorkFilter& filter = {});
+             const Packing& packing = {}, const WorkFilter& filter = {});
 
     std::size_t size() const { return spans_.size(); }
-    /// Each unit's expected work, in unit order: its padded width in models x model_epoch_cost x examples.
+    /// Each unit's expected work, in unit order: unit_cost x training examples.
     const std::vector<double>& costs() const { return costs_; }
+    int classes() const { return classes_; }
     /// Unit u in full.
     WorkUnit unit(std::size_t u) const;
 
@@ -94,6 +118,7 @@ private:
         std::int64_t count;
     };
     const Grid* grid_;
+    int classes_;
     std::vector<bool> done_;           // finished trials by id (empty: none)
     std::vector<std::int64_t> order_;  // owed track ids, unit after unit
     std::vector<Span> spans_;
@@ -103,9 +128,6 @@ private:
 /// The trials of shard `shard` of `shards`, by id.
 std::vector<bool> shard_trials(const Grid& grid, int shard, int shards);
 
-/// The unit count to plan for on `ranks` ranks: three per rank leaves the longest-first
-/// assignment room to balance.
-std::int64_t min_units_for(int ranks);
 
 /// Longest-processing-time-first: units in descending cost (ties: lower index first), each to the
 /// least-loaded rank (ties: lower rank). Returns the rank of each unit.

@@ -38,10 +38,11 @@ else:
             grid[m.group(1)] = [float(v) for v in m.group(2).strip("[]").split(",")]
 trials = math.prod(len(grid[k]) for k in ("epochs", "alpha", "learning_rate", "batch_size"))
 # Each batch size's (alpha, lr) pairs in chunks of at most models_per_unit; with more than one rank,
-# split further until there are three units per rank (or one model per unit).
+# perhaps split further, up to three units per rank (or one model per unit): the planner keeps the
+# cut expected to end soonest (which cut that is, the unit tests check).
 pairs, batches = len(grid["alpha"]) * len(grid["learning_rate"]), len(grid["batch_size"])
-min_units = 3 * ranks if ranks > 1 else 1
-units_expected = min(max(batches * math.ceil(pairs / models_per_unit), min_units), batches * pairs)
+fewest = batches * math.ceil(pairs / models_per_unit)
+most = max(fewest, min(3 * ranks if ranks > 1 else 1, batches * pairs))
 if trials != 81:
     die(f"test bug: {config} has {trials} trials, this test expects the 3x3x3x3 grid")
 
@@ -51,10 +52,11 @@ if not m:
 if int(m.group(1)) != trials:
     die(f"reports {m.group(1)} trials, the grid has {trials}")
 units_reported = int(m.group(2))
-if units_reported != units_expected:
-    die(f"reports {units_reported} units, expected {units_expected} "
+if not fewest <= units_reported <= most:
+    die(f"reports {units_reported} units, expected {fewest} to {most} "
         f"({len(grid['batch_size'])} batch sizes x ceil({len(grid['alpha'])} alphas x "
-        f"{len(grid['learning_rate'])} learning rates / {models_per_unit} models per unit))")
+        f"{len(grid['learning_rate'])} learning rates / {models_per_unit} models per unit), "
+        f"up to three per rank)")
 
 # The unit table: a header line starting "unit", then one row per unit.
 try:
