@@ -133,10 +133,14 @@ std::vector<bool> shard_trials(const Grid& grid, int shard, int shards) {
 }
 
 std::vector<std::size_t> chunk_sizes(std::size_t models, std::size_t chunks, std::size_t limit, int classes) {
-    // x chunks of `large` and the rest of `small` models: every way to split evenly or into two sizes.
+    // x chunks of `large` and the rest of `small` models: every way to split evenly or into two sizes
+    // within kPlanLanes models of the mean (one period of the padding: going further cannot pad less).
+    const std::size_t mean_low = models / chunks, mean_high = (models + chunks - 1) / chunks;
+    const std::size_t large_most = std::min({limit, models - (chunks - 1), mean_high + kPlanLanes});
+    const std::size_t small_least = mean_low > kPlanLanes ? mean_low - kPlanLanes : 1;
     std::size_t best_vectors = 0, best_large = 0, best_small = 0, best_x = 0;
-    for (std::size_t large = (models + chunks - 1) / chunks; large <= std::min(limit, models - (chunks - 1)); ++large)
-        for (std::size_t small = 1; small <= std::min(large, models / chunks); ++small) {
+    for (std::size_t large = mean_high; large <= large_most; ++large)
+        for (std::size_t small = small_least; small <= std::min(large, mean_low); ++small) {
             if (small == large ? small * chunks != models : (models - chunks * small) % (large - small) != 0) continue;
             const std::size_t x = small == large ? chunks : (models - chunks * small) / (large - small);
             if (x > chunks) continue;

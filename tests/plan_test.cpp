@@ -181,6 +181,10 @@ TEST_CASE("chunk_sizes wastes the fewest padded columns, then splits most evenly
     CHECK(chunk_sizes(9, 2, 9, 3) == std::vector<std::size_t>{5, 4});  // 3 classes: 16 + 16 columns
     CHECK(chunk_sizes(5, 5, 9, 10) == std::vector<std::size_t>(5, 1));
     CHECK_THROWS_AS(chunk_sizes(10, 1, 9, 10), std::invalid_argument);  // 10 models fit no chunk of at most 9
+    // Huge groups and limits: sizes near the mean only, so the search stays small.
+    const std::vector<std::size_t> huge = chunk_sizes(1000003, 3, 1000000, 10);
+    CHECK(std::accumulate(huge.begin(), huge.end(), std::size_t{0}) == 1000003);
+    CHECK(huge.front() - huge.back() <= static_cast<std::size_t>(2 * kPlanLanes));
     for (const int classes : {1, 2, 3, 5, 7, 10, 16, 33})
         for (std::size_t models = 1; models <= 20; ++models)
             for (std::size_t limit = 1; limit <= 12; ++limit)

@@ -59,8 +59,8 @@ std::vector<int> track_shards(const Grid& grid, int shards);
 constexpr int kPlanLanes = 16;
 
 /// The sizes, largest first, of `chunks` chunks of at most `limit` models that together hold `models`
-/// models of `classes` columns each, in at most two sizes (near-equal sizes are one such split): the
-/// fewest padded columns (each chunk's models x classes rounded up to whole kPlanLanes vectors), and
+/// models of `classes` columns each, in at most two sizes within kPlanLanes of the mean (near-equal
+/// sizes are one such split): the fewest padded columns (each chunk's models x classes rounded up to whole kPlanLanes vectors), and
 /// among those the most even sizes. With 10 classes, 9 models in two chunks are 6 + 3 (64 + 32
 /// columns), not 5 + 4 (64 + 48).
 std::vector<std::size_t> chunk_sizes(std::size_t models, std::size_t chunks, std::size_t limit, int classes);
