@@ -43,10 +43,8 @@ bool split_largest_chunk(const std::vector<std::size_t>& models, const std::vect
 
 /// The time the longest-first assignment of `costs` to `ranks` ranks is expected to take.
 double makespan(const std::vector<double>& costs, int ranks) {
-    const std::vector<int> owner = assign_longest_first(costs, ranks);
-    std::vector<double> load(static_cast<std::size_t>(ranks), 0.0);
-    for (std::size_t u = 0; u < costs.size(); ++u) load[static_cast<std::size_t>(owner[u])] += costs[u];
-    return *std::max_element(load.begin(), load.end());
+    const std::vector<double> loads = rank_loads(costs, ranks);
+    return *std::max_element(loads.begin(), loads.end());
 }
 
 /// Whole kPlanLanes vectors that `models` models of `classes` columns fill.
@@ -280,6 +278,13 @@ std::vector<int> assign_longest_first(const std::vector<double>& costs, int rank
         load[static_cast<std::size_t>(least)] += costs[unit];
     }
     return owner;
+}
+
+std::vector<double> rank_loads(const std::vector<double>& costs, int ranks) {
+    const std::vector<int> owner = assign_longest_first(costs, ranks);
+    std::vector<double> loads(static_cast<std::size_t>(ranks), 0.0);
+    for (std::size_t u = 0; u < costs.size(); ++u) loads[static_cast<std::size_t>(owner[u])] += costs[u];
+    return loads;
 }
 
 std::vector<std::vector<std::size_t>> units_per_rank(const std::vector<double>& costs, int ranks) {

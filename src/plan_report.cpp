@@ -32,8 +32,7 @@ std::string format_plan_report(const Grid& grid, const WorkPlan& plan, int ranks
                       unit.epochs(), unit.trial_count(), costs[u], owner[u]);
         out << line;
     }
-    std::vector<double> load(static_cast<std::size_t>(ranks), 0.0);
-    for (std::size_t u = 0; u < plan.size(); ++u) load[static_cast<std::size_t>(owner[u])] += costs[u];
+    const std::vector<double> load = rank_loads(costs, ranks);
     const double longest = *std::max_element(load.begin(), load.end());
     out << "expected load per rank (model-epochs):";
     for (const double l : load) out << ' ' << format_fixed(l, 1);

@@ -51,10 +51,8 @@ std::vector<WorkUnit> units_for_ranks(const Grid& grid, int models_per_unit, int
 
 /// The expected time of the longest-first assignment of `costs` to `ranks` ranks: the largest load.
 double makespan_of(const std::vector<double>& costs, int ranks) {
-    std::vector<double> load(static_cast<std::size_t>(ranks), 0.0);
-    const std::vector<int> owner = assign_longest_first(costs, ranks);
-    for (std::size_t u = 0; u < costs.size(); ++u) load[static_cast<std::size_t>(owner[u])] += costs[u];
-    return *std::max_element(load.begin(), load.end());
+    const std::vector<double> loads = rank_loads(costs, ranks);
+    return *std::max_element(loads.begin(), loads.end());
 }
 
 /// A unit's width in models, padded to whole kPlanLanes vectors of columns.
@@ -329,7 +327,7 @@ TEST_CASE("units depend only on the grid and min_units", "[plan]") {
     }
 }
 
-TEST_CASE("assign_longest_first assigns each unit once within the greedy bound", "[plan]") {
+TEST_CASE("assign_longest_first assigns each unit once within the greedy bound; rank_loads sums it", "[plan]") {
     for (const std::vector<double>& costs : cost_vectors()) {
         const double total = std::accumulate(costs.begin(), costs.end(), 0.0);
         const double largest = max_of(costs);
@@ -347,6 +345,7 @@ TEST_CASE("assign_longest_first assigns each unit once within the greedy bound",
             // the mean plus one unit.
             CHECK(max_of(load) <= total / ranks + largest + 1e-9 * total);
             if (ranks >= static_cast<int>(costs.size())) CHECK(max_of(load) == largest);  // one unit each
+            CHECK(rank_loads(costs, ranks) == load);
 
             const std::vector<std::vector<std::size_t>> lists = units_per_rank(costs, ranks);
             REQUIRE(lists.size() == static_cast<std::size_t>(ranks));

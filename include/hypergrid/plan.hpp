@@ -133,6 +133,9 @@ std::vector<bool> shard_trials(const Grid& grid, int shard, int shards);
 /// least-loaded rank (ties: lower rank). Returns the rank of each unit.
 std::vector<int> assign_longest_first(const std::vector<double>& costs, int ranks);
 
+/// The load (summed cost) of each rank under assign_longest_first.
+std::vector<double> rank_loads(const std::vector<double>& costs, int ranks);
+
 /// The units each rank runs, in the order it runs them (descending cost).
 std::vector<std::vector<std::size_t>> units_per_rank(const std::vector<double>& costs, int ranks);
 
