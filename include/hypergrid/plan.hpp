@@ -60,9 +60,10 @@ constexpr int kPlanLanes = 16;
 
 /// The sizes, largest first, of `chunks` chunks of at most `limit` models that together hold `models`
 /// models of `classes` columns each, in at most two sizes within kPlanLanes of the mean (near-equal
-/// sizes are one such split): the fewest padded columns (each chunk's models x classes rounded up to whole kPlanLanes vectors), and
-/// among those the most even sizes. With 10 classes, 9 models in two chunks are 6 + 3 (64 + 32
-/// columns), not 5 + 4 (64 + 48).
+/// sizes are one such split): the fewest padded columns (each chunk's models x classes rounded up to
+/// whole kPlanLanes vectors), and among those the most even sizes. With 10 classes, 9 models in two
+/// chunks are 6 + 3 (64 + 32 columns), not 5 + 4 (64 + 48). Throws std::invalid_argument when no
+/// such split exists.
 std::vector<std::size_t> chunk_sizes(std::size_t models, std::size_t chunks, std::size_t limit, int classes);
 
 /// Streaming the examples through the cache costs a unit about as much as this many more models
@@ -127,7 +128,6 @@ private:
 
 /// The trials of shard `shard` of `shards`, by id.
 std::vector<bool> shard_trials(const Grid& grid, int shard, int shards);
-
 
 /// Longest-processing-time-first: units in descending cost (ties: lower index first), each to the
 /// least-loaded rank (ties: lower rank). Returns the rank of each unit.
