@@ -55,6 +55,19 @@ double makespan_of(const std::vector<double>& costs, int ranks) {
     return *std::max_element(loads.begin(), loads.end());
 }
 
+/// Checks that two packings hold the same units: the same models, trials and checkpoints, in order.
+void check_same_units(const std::vector<WorkUnit>& a, const std::vector<WorkUnit>& b) {
+    REQUIRE(a.size() == b.size());
+    for (std::size_t u = 0; u < a.size(); ++u) {
+        INFO("unit " << u);
+        CHECK(a[u].trials == b[u].trials);
+        CHECK(a[u].alphas == b[u].alphas);
+        CHECK(a[u].learning_rates == b[u].learning_rates);
+        CHECK(a[u].batch_size == b[u].batch_size);
+        CHECK(a[u].checkpoints == b[u].checkpoints);
+    }
+}
+
 /// A unit's width in models, padded to whole kPlanLanes vectors of columns.
 double padded_models(std::size_t models, int classes = kClasses) {
     const auto lanes = static_cast<std::size_t>(kPlanLanes);
@@ -315,15 +328,8 @@ TEST_CASE("units depend only on the grid and min_units", "[plan]") {
     for (const std::int64_t min_units : {std::int64_t{1}, std::int64_t{12}}) {
         const std::vector<WorkUnit> a = make_units(grid, 4, kExamples, min_units);
         const std::vector<WorkUnit> b = make_units(grid, 4, 7 * kExamples, min_units);
-        REQUIRE(a.size() == b.size());
-        for (std::size_t u = 0; u < a.size(); ++u) {
-            CHECK(a[u].trials == b[u].trials);
-            CHECK(a[u].alphas == b[u].alphas);
-            CHECK(a[u].learning_rates == b[u].learning_rates);
-            CHECK(a[u].batch_size == b[u].batch_size);
-            CHECK(a[u].checkpoints == b[u].checkpoints);
-            CHECK(b[u].cost == Approx(7 * a[u].cost).epsilon(1e-12));
-        }
+        check_same_units(a, b);
+        for (std::size_t u = 0; u < a.size(); ++u) CHECK(b[u].cost == Approx(7 * a[u].cost).epsilon(1e-12));
     }
 }
 
@@ -551,15 +557,7 @@ TEST_CASE("make_units in random mode groups by batch size and keeps similar epoc
 TEST_CASE("make_units in random mode depends only on the search space", "[plan]") {
     const Grid a = random_grid(90, 5);
     const Grid b = random_grid(90, 5);
-    const std::vector<WorkUnit> ua = make_units(a, 4, kExamples, 9);
-    const std::vector<WorkUnit> ub = make_units(b, 4, kExamples, 9);
-    REQUIRE(ua.size() == ub.size());
-    for (std::size_t u = 0; u < ua.size(); ++u) {
-        CHECK(ua[u].trials == ub[u].trials);
-        CHECK(ua[u].alphas == ub[u].alphas);
-        CHECK(ua[u].checkpoints == ub[u].checkpoints);
-        CHECK(ua[u].batch_size == ub[u].batch_size);
-    }
+    check_same_units(make_units(a, 4, kExamples, 9), make_units(b, 4, kExamples, 9));
 }
 
 TEST_CASE("make_units in random mode leaves out done trials", "[plan]") {
@@ -601,10 +599,7 @@ TEST_CASE("make_units in random mode leaves out done trials", "[plan]") {
         const std::vector<bool> done(n, false);
         WorkFilter filter;
         filter.done = &done;
-        const std::vector<WorkUnit> with = make_units(grid, 4, kExamples, 1, filter);
-        const std::vector<WorkUnit> without = make_units(grid, 4, kExamples);
-        REQUIRE(with.size() == without.size());
-        for (std::size_t u = 0; u < with.size(); ++u) CHECK(with[u].trials == without[u].trials);
+        check_same_units(make_units(grid, 4, kExamples, 1, filter), make_units(grid, 4, kExamples));
     }
 }
 
