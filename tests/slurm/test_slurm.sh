@@ -372,7 +372,7 @@ done
 limit_log=$JOBS/hypergrid-$job_limit.out
 expect_log "$limit_log" "SIGUSR1 \(time limit near\)" "time-limited job: the warning reached the batch script"
 expect_log "$limit_log" "^=== hypergrid exited with status 3" "time-limited job: hypergrid stopped with exit code 3"
-expect_log "$limit_log" "requeued job $job_limit" "time-limited job: requeued itself"
+expect_log "$limit_log" "requeueing job $job_limit" "time-limited job: requeued itself"
 expect_log "$limit_log" "^launch: .* --resume\$" "time-limited job: resumed with --resume"
 [[ $(grep -c "^=== hypergrid job $job_limit" "$limit_log") -eq $((restarts + 1)) ]] ||
     fail "time-limited job: the log (open-mode=append) does not hold one header per run"
@@ -386,7 +386,7 @@ wait_jobs 180 "$stub_array" "$stub_finalize" "$stub_noprogress"
 expect_state "$stub_array" COMPLETED 0:0 "stand-in array, task 1 requeued"
 task1=$(scontrol -o show job "$stub_array" | grep -E '(^| )ArrayTaskId=1 ') || fail "no task 1 in array $stub_array"
 grep -q ' Restarts=1 ' <<<"$task1" || fail "stand-in array task 1 was not requeued once: $task1"
-expect_log "$JOBS/hypergrid-${stub_array}_1.out" "requeued job" "stand-in array task 1: requeued itself"
+expect_log "$JOBS/hypergrid-${stub_array}_1.out" "requeueing job" "stand-in array task 1: requeued itself"
 expect_log "$JOBS/hypergrid-${stub_array}_1.out" "--shard 1/3 --output runs/stub-sweep/shard-1 --resume\$" \
     "stand-in array task 1: resumed its own shard"
 expect_state "$stub_finalize" COMPLETED 0:0 "stand-in finalize, after the requeued task"
