@@ -6,6 +6,7 @@
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
 #include <boost/serialization/string.hpp>
+#include <boost/serialization/utility.hpp>
 #include <boost/serialization/vector.hpp>
 #include <mpi.h>
 
@@ -28,6 +29,10 @@ enum Tag : int {
     kIdle,         ///< worker -> rank 0: my unit ended (payload: 1 if I was asked to stop)
     kAssign,       ///< rank 0 -> worker: the next unit, or -1: no more work
     kStop,         ///< rank 0 -> worker: abandon the unit in progress
+    kSide,         ///< rank 0 -> idle worker: a side task to run, or -1: none (exactly one per worker)
+    kCancel,       ///< rank 0 -> worker: abandon the side task
+    kSideDone,     ///< worker -> rank 0: (1 if I was asked to stop, the side task's payload; empty: abandoned)
+    kSideAck,      ///< rank 0 -> worker: received (payload: 1 if a kCancel is on its way to drain)
 };
 
 constexpr std::int64_t kAlignment = 64;  // each array starts on a cache line
@@ -142,7 +147,7 @@ void Cluster::share_per_node(const std::function<std::vector<Dataset>()>& load, 
 }
 
 bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& collect,
-                        const std::function<bool()>& stop_requested, int queued) {
+                        const std::function<bool()>& stop_requested, int queued, const SideTask& side) {
     mpi::communicator& world = state_->world;
     if (!is_root()) {
         std::deque<std::int64_t> pending;
@@ -182,37 +187,101 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
             int ignored = 0;
             world.recv(0, kStop, ignored);
         }
+        std::int64_t task = -1;  // idle now: rank 0 may have a side task for us
+        world.recv(0, kSide, task);
+        if (task >= 0) {
+            bool cancelled = false;
+            auto side_poll = [&] {
+                if (!cancelled && world.iprobe(0, kCancel)) {
+                    int ignored = 0;
+                    world.recv(0, kCancel, ignored);
+                    cancelled = true;
+                }
+                if (cancelled || stop_requested()) throw SweepStopped{};
+            };
+            std::pair<int, std::vector<double>> done;  // (asked to stop?, payload)
+            try {
+                done.second = side.run(task, side_poll);
+            } catch (const SweepStopped&) {
+                done.second.clear();
+            }
+            done.first = stop_requested() ? 1 : 0;
+            world.send(0, kSideDone, done);
+            int cancel_sent = 0;
+            world.recv(0, kSideAck, cancel_sent);
+            if (cancel_sent && !cancelled) world.recv(0, kCancel, cancel_sent);  // leave no message behind
+        }
         bool complete = false;  // only rank 0 knows whether some rank stopped
         mpi::broadcast(world, complete, 0);
         return complete;
     }
 
-    // Rank 0: tracks each worker's assigned-but-unfinished units and whether it was told "no more".
+    // Rank 0: tracks each worker's assigned-but-unfinished units, whether it was told "no more", and
+    // whether it was offered its side task; and which side tasks run where (-1: none) or are done.
     bool stopping = false;
-    std::vector<int> outstanding(static_cast<std::size_t>(size()), 0);
-    std::vector<bool> closed(static_cast<std::size_t>(size()), false);
+    const auto workers = static_cast<std::size_t>(size());
+    std::vector<int> outstanding(workers, 0);
+    std::vector<bool> closed(workers, false);
+    std::vector<bool> offered(workers, false);
+    std::vector<std::int64_t> side_running(workers, -1);  // index 0: rank 0's own
+    std::vector<int> cancel_sent(workers, 0);
+    std::vector<std::int64_t> side_done;
+    auto side_task_to_start = [&]() -> std::int64_t {
+        const std::int64_t task = stopping || !side.pick ? -1 : side.pick();
+        const bool taken = std::count(side_running.begin(), side_running.end(), task) > 0 ||
+                           std::count(side_done.begin(), side_done.end(), task) > 0;
+        return taken ? -1 : task;
+    };
+    auto cancel_unwanted_side_tasks = [&] {
+        const std::int64_t wanted = stopping || !side.pick ? -1 : side.pick();
+        for (std::size_t worker = 1; worker < workers; ++worker)
+            if (side_running[worker] >= 0 && side_running[worker] != wanted && !cancel_sent[worker]) {
+                world.send(static_cast<int>(worker), kCancel, 0);
+                cancel_sent[worker] = 1;
+            }
+    };
     auto assign = [&](int worker) {
-        if (closed[static_cast<std::size_t>(worker)]) return;
-        const std::int64_t unit = stopping ? -1 : next(worker);
-        world.send(worker, kAssign, unit);
-        if (unit < 0) closed[static_cast<std::size_t>(worker)] = true;
-        else ++outstanding[static_cast<std::size_t>(worker)];
+        const auto w = static_cast<std::size_t>(worker);
+        if (!closed[w]) {
+            const std::int64_t unit = stopping ? -1 : next(worker);
+            world.send(worker, kAssign, unit);
+            if (unit < 0) closed[w] = true;
+            else ++outstanding[w];
+        }
+        if (closed[w] && outstanding[w] == 0 && !offered[w]) {  // idle for good: offer a side task
+            offered[w] = true;
+            side_running[w] = side_task_to_start();
+            world.send(worker, kSide, side_running[w]);
+        }
     };
     auto begin_stop = [&] {
         if (stopping) return;
         stopping = true;
         for (int worker = 1; worker < size(); ++worker)
             if (outstanding[static_cast<std::size_t>(worker)] > 0) world.send(worker, kStop, 0);
+        cancel_unwanted_side_tasks();
     };
     // Handles one pending message, if any; messages of one source arrive in the order sent.
     auto serve_one = [&] {
         const boost::optional<mpi::status> pending = world.iprobe(mpi::any_source, mpi::any_tag);
         if (!pending) return false;
         const int source = pending->source();
+        const auto w = static_cast<std::size_t>(source);
         if (pending->tag() == kResults) {
             std::vector<TrialResult> results;
             world.recv(source, kResults, results);
             collect(results);
+            cancel_unwanted_side_tasks();  // the best so far may have changed
+        } else if (pending->tag() == kSideDone) {
+            std::pair<int, std::vector<double>> done;  // (asked to stop?, payload)
+            world.recv(source, kSideDone, done);
+            world.send(source, kSideAck, cancel_sent[w]);
+            if (!done.second.empty()) {
+                side_done.push_back(side_running[w]);
+                side.done(side_running[w], done.second);
+            }
+            side_running[w] = -1;
+            if (done.first) begin_stop();
         } else {
             int worker_stopped = 0;
             world.recv(source, kIdle, worker_stopped);
@@ -229,9 +298,23 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
         if (stopping) throw SweepStopped{};
     };
     auto workers_done = [&] {
-        for (int worker = 1; worker < size(); ++worker)
-            if (!closed[static_cast<std::size_t>(worker)] || outstanding[static_cast<std::size_t>(worker)] > 0) return false;
+        for (std::size_t worker = 1; worker < workers; ++worker)
+            if (!offered[worker] || side_running[worker] >= 0) return false;
         return true;
+    };
+    // Rank 0's own side task: abandoned as soon as it is no longer the one picked.
+    auto run_own_side_task = [&](std::int64_t task) {
+        side_running[0] = task;
+        try {
+            const std::vector<double> payload = side.run(task, [&] {
+                poll();
+                if (side.pick() != task) throw SweepStopped{};
+            });
+            side_done.push_back(task);
+            side.done(task, payload);
+        } catch (const SweepStopped&) {
+        }
+        side_running[0] = -1;
     };
 
     for (int round = 0; round < queued; ++round)
@@ -244,11 +327,12 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
     } catch (const SweepStopped&) {
         begin_stop();
     }
-    // Rank 0 has no work left: serve the others until each is done, sleeping between checks
-    // rather than spinning on the core a worker may need.
+    // Rank 0 has no unit left: serve the others until each is done, running side tasks meanwhile,
+    // otherwise sleeping between checks rather than spinning on the core a worker may need.
     while (!workers_done()) {
         if (stop_requested()) begin_stop();
-        if (!serve_one()) std::this_thread::sleep_for(std::chrono::microseconds(200));
+        if (const std::int64_t task = side_task_to_start(); task >= 0) run_own_side_task(task);
+        else if (!serve_one()) std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     bool complete = !stopping;
     mpi::broadcast(world, complete, 0);

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -95,12 +96,18 @@ std::filesystem::path journal_path(const hg::RunConfig& config) { return config.
 
 /// Writes every output and says where they are. A complete sweep first retrains its best trial on
 /// train + validation (the final model); a stopped sweep or a shard writes what it has.
+/// `trained_ahead` holds final models that idle ranks trained during the sweep, by trial.
 void finish(const hg::RunConfig& config, const hg::SweepProgress& progress, const hg::TrainingData& data,
-            hg::RunSummary summary, PhaseClock& clock) {
+            hg::RunSummary summary, PhaseClock& clock, const std::map<std::int64_t, hg::SoftmaxModel>& trained_ahead = {}) {
     const bool final_model = summary.complete && summary.shard == "0/1";
     if (final_model) {
         summary.best = progress.best();
-        if (summary.best) summary.final_model = hg::train_final(summary.best->hyper, data);
+        if (summary.best) {
+            const auto ahead = trained_ahead.find(summary.best->trial);
+            summary.final_trained_ahead = ahead != trained_ahead.end();
+            summary.final_model = hg::test_final_model(
+                summary.final_trained_ahead ? ahead->second : hg::train_final_model(summary.best->hyper, data), data);
+        }
         clock.lap("final");
     }
     summary.config_json = hg::config_to_json(config);
@@ -179,14 +186,27 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
              << data.test.count << " test examples, " << data.split.train.dims << " features, " << data.classes
              << " classes" << std::endl;
 
-    // 5. Sweep: results stream to rank 0, which journals them at once.
+    // 5. Sweep: results stream to rank 0, which journals them at once. Ranks left without units at
+    //    the end train the final model ahead, for the best trial so far.
+    std::map<std::int64_t, hg::SoftmaxModel> trained_ahead;  // rank 0's, by trial
+    const hg::Cluster::SideTask final_ahead{
+        [&] {
+            const std::optional<hg::TrialResult> best = progress->best();
+            return shards == 1 && best ? best->trial : std::int64_t{-1};
+        },
+        [&](std::int64_t trial, const std::function<void()>& poll) {
+            return hg::flatten(hg::train_final_model(grid.at(trial), data, poll));
+        },
+        [&](std::int64_t trial, const std::vector<double>& model) {
+            trained_ahead[trial] = hg::unflatten(model, data.split.all.dims, data.classes);
+        }};
     const bool complete = cluster.run_sweep(
         [&](int rank) { return queue.next(rank); },
         [&](std::int64_t unit, const hg::Cluster::Report& report, const std::function<void()>& poll) {
             hg::train_unit(plan.unit(static_cast<std::size_t>(unit)), data, cluster.rank(), report, poll);
         },
         [&](const std::vector<hg::TrialResult>& results) { journal->append(progress->add(results)); },
-        hg::stop_requested, plan.size() >= 16 * static_cast<std::size_t>(cluster.size()) ? 2 : 1);
+        hg::stop_requested, plan.size() >= 16 * static_cast<std::size_t>(cluster.size()) ? 2 : 1, final_ahead);
     clock.lap("sweep");
     std::vector<double> peak_memory = cluster.gather_to_root(hg::peak_resident_mb());
     if (!cluster.is_root()) return complete ? 0 : hg::kExitStopped;
@@ -201,7 +221,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     summary.ranks = cluster.size();
     summary.shard = std::to_string(shard) + "/" + std::to_string(shards);
     summary.complete = complete;
-    finish(config, *progress, data, summary, clock);
+    finish(config, *progress, data, summary, clock, trained_ahead);
     return complete ? 0 : hg::kExitStopped;
 }
 

@@ -96,7 +96,8 @@ std::string format_summary_json(const RunSummary& s) {
                        ",\n  \"config\": " + s.config_json + ",\n  \"best\": " + (s.best ? trial_json(*s.best) : "null");
     if (s.final_model) {
         json += ",\n  \"test\": " + metrics_json(s.final_model->test) +
-                ",\n  \"confusion_matrix\": " + confusion_json(s.final_model->confusion);
+                ",\n  \"confusion_matrix\": " + confusion_json(s.final_model->confusion) +
+                ",\n  \"final_trained_ahead\": " + (s.final_trained_ahead ? "true" : "false");
     } else {
         json += ",\n  \"test\": null,\n  \"confusion_matrix\": null";
     }

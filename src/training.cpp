@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace hypergrid {
 namespace {
@@ -50,15 +52,37 @@ void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
     }
 }
 
-FinalResult train_final(const Hyperparameters& hyper, const TrainingData& data) {
+SoftmaxModel train_final_model(const Hyperparameters& hyper, const TrainingData& data,
+                               const std::function<void()>& poll) {
     SideBySideTrainer trainer(data.split.all, data.classes, hyper.batch_size, {{hyper.alpha, hyper.learning_rate}},
                               data.seed);
-    for (int epoch = 0; epoch < hyper.epochs; ++epoch) trainer.run_epoch(epoch);
+    for (int epoch = 0; epoch < hyper.epochs; ++epoch) trainer.run_epoch(epoch, poll);
+    return trainer.model(0);
+}
+
+FinalResult test_final_model(SoftmaxModel model, const TrainingData& data) {
     FinalResult result;
-    result.model = trainer.model(0);
-    result.test = trainer.evaluate_with_confusion(data.test, result.confusion);
+    result.test = evaluate_side_by_side(model.weights, model.bias, {0.0}, data.test, &result.confusion).front();
     result.test.cost = result.test.cross_entropy;  // the test figures are unregularised
+    result.model = std::move(model);
     return result;
+}
+
+std::vector<double> flatten(const SoftmaxModel& model) {
+    std::vector<double> flat(model.weights.data(), model.weights.data() + model.weights.size());
+    flat.insert(flat.end(), model.bias.data(), model.bias.data() + model.bias.size());
+    return flat;
+}
+
+SoftmaxModel unflatten(const std::vector<double>& flat, std::int64_t dims, int classes) {
+    const std::int64_t weights = dims * classes;
+    if (static_cast<std::int64_t>(flat.size()) != weights + classes)
+        throw std::invalid_argument("unflatten: " + std::to_string(flat.size()) + " values for a " +
+                                    std::to_string(dims) + " x " + std::to_string(classes) + " model");
+    SoftmaxModel model;
+    model.weights = Eigen::Map<const Eigen::MatrixXd>(flat.data(), dims, classes).cast<float>();
+    model.bias = Eigen::Map<const Eigen::VectorXd>(flat.data() + weights, classes).cast<float>();
+    return model;
 }
 
 }  // namespace hypergrid

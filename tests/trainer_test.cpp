@@ -276,3 +276,33 @@ TEST_CASE("train_unit shares epoch prefixes exactly", "[trainer]") {
         CHECK(r.val_cost != at_two[{r.hyper.alpha, r.hyper.learning_rate}].val_cost);
     }
 }
+
+TEST_CASE("the final model: SGD on train + validation, tested unregularised, sent between ranks exactly", "[trainer]") {
+    const TrainingProblem problem(60, 20, 5, 3, 8);
+    const TrainingData& data = problem.training();
+    REQUIRE(data.split.all.count == 60);
+    REQUIRE(data.test.count > 0);
+    const Hyperparameters hyper{2, 0.01, 0.1, 8};
+
+    const SoftmaxModel model = train_final_model(hyper, data);
+    const Reference expected = reference_sgd(data.split.all, data.classes, 8, {0.01, 0.1}, data.seed, 2);
+    check_close(model, expected, 1e-5);
+
+    const FinalResult result = test_final_model(model, data);
+    const double cross_entropy = softmax_cost_gradient(expected.weights, expected.bias, features_double(data.test),
+                                                       labels_of(data.test), 0.0, nullptr, nullptr);
+    CHECK(result.test.cost == result.test.cross_entropy);
+    CHECK(result.test.cross_entropy == Approx(cross_entropy).epsilon(1e-5));
+    REQUIRE(result.confusion.rows() == 3);
+    REQUIRE(result.confusion.cols() == 3);
+    CHECK(result.confusion.sum() == data.test.count);
+    CHECK(result.test.accuracy == Approx(static_cast<double>(result.confusion.trace()) / static_cast<double>(data.test.count)));
+
+    // Flattened to send it to rank 0 and back: bit for bit the same model.
+    const std::vector<double> flat = flatten(model);
+    CHECK(flat.size() == 5 * 3 + 3);
+    const SoftmaxModel back = unflatten(flat, 5, 3);
+    CHECK((back.weights.array() == model.weights.array()).all());
+    CHECK((back.bias.array() == model.bias.array()).all());
+    CHECK_THROWS_AS(unflatten(flat, 6, 3), std::invalid_argument);
+}

@@ -6,6 +6,7 @@
 #include "hypergrid/dataset.hpp"
 #include "hypergrid/results.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -72,6 +73,18 @@ public:
     /// rank 0 serves the others promptly while it computes too; it throws SweepStopped on a stop).
     using RunUnit = std::function<void(std::int64_t unit, const Report& report, const std::function<void()>& poll)>;
 
+    /// Work for the ranks that the end of a sweep leaves idle (hypergrid's: the final model, trained
+    /// ahead for the best trial so far). On rank 0, `pick` names the task worth running now, or -1.
+    /// A rank with no unit left runs it: `run(task, poll)` returns the task's payload, never empty
+    /// (poll throws SweepStopped once rank 0 no longer picks that task, or the sweep stops), and
+    /// rank 0's `done` receives every payload completed. At most one rank runs a task at a time,
+    /// none runs twice.
+    struct SideTask {
+        std::function<std::int64_t()> pick;
+        std::function<std::vector<double>(std::int64_t task, const std::function<void()>& poll)> run;
+        std::function<void(std::int64_t task, const std::vector<double>& payload)> done;
+    };
+
     /// The sweep. Rank 0 hands out units one at a time as ranks become free (itself included), in
     /// the order `next` gives, and passes every result, its own and the others', to `collect` the
     /// moment it arrives. When `stop_requested` turns true on any rank, no more units are handed
@@ -80,8 +93,9 @@ public:
     /// `queued` units are assigned to each worker ahead (at least 1): with 2, a worker starts its
     /// next unit at once instead of waiting for rank 0's next poll, which pays for many short units;
     /// with 1, no rank sits on work a faster rank could take, which pays for few long ones.
+    /// Ranks left without units then run `side`'s tasks (if set) until every rank is done.
     bool run_sweep(const NextUnit& next, const RunUnit& run, const Report& collect,
-                   const std::function<bool()>& stop_requested, int queued = 1);
+                   const std::function<bool()>& stop_requested, int queued = 1, const SideTask& side = {});
 
     /// Rank 0's `values` on every rank.
     void broadcast_from_root(std::vector<std::int64_t>& values);

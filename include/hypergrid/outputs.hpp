@@ -25,6 +25,7 @@ struct RunSummary {
     std::string config_json;                              ///< the resolved config (config_to_json)
     std::optional<TrialResult> best;                      ///< empty when every trial diverged
     std::optional<FinalResult> final_model;               ///< empty when every trial diverged
+    bool final_trained_ahead = false;  ///< an idle rank trained the final model during the sweep
     std::vector<std::pair<std::string, double>> phase_seconds;  ///< wall time of each phase, in order
     std::vector<double> peak_memory_mb;                  ///< peak resident set size of each rank
     int ranks = 1;

@@ -40,7 +40,15 @@ struct FinalResult {
     Eigen::MatrixXi confusion;  ///< rows: true label, columns: predicted label
 };
 
-/// Retrains on train + validation with `hyper` (same seeding rules as the sweep) and evaluates the test set.
-FinalResult train_final(const Hyperparameters& hyper, const TrainingData& data);
+/// Retrains on train + validation with `hyper` (same seeding rules as the sweep); `poll` as in train_unit.
+SoftmaxModel train_final_model(const Hyperparameters& hyper, const TrainingData& data,
+                               const std::function<void()>& poll = {});
+
+/// The final model with its figures on the test set.
+FinalResult test_final_model(SoftmaxModel model, const TrainingData& data);
+
+/// A model as one flat vector (weights column by column, then the bias), to send it between ranks, and back.
+std::vector<double> flatten(const SoftmaxModel& model);
+SoftmaxModel unflatten(const std::vector<double>& flat, std::int64_t dims, int classes);
 
 }  // namespace hypergrid

@@ -357,3 +357,112 @@ TEST_CASE("run_sweep stops every rank when one rank is asked to stop", "[mpi]") 
     }
     MPI_Barrier(MPI_COMM_WORLD);
 }
+
+namespace {
+
+/// The side-task sweep: unit u reports trial u (record(): the higher the id the better, trial 3
+/// diverged). Unit 5, the longest, goes out first (to rank 1 when there is one) and holds the best
+/// trial; the other units are quick, so idle ranks start on the best so far, trial 4, and must
+/// abandon it when trial 5 arrives: a side task lasts far longer than unit 5.
+constexpr int kSideUnits = 6;
+constexpr std::int64_t kBestTrial = 5;
+
+struct SideRun {
+    bool complete = false;
+    Outcome outcome;
+    std::vector<int> units_trained = std::vector<int>(kSideUnits, 0);  // this rank's
+    std::vector<int> side_started = std::vector<int>(kSideUnits, 0);   // this rank's, by task
+    std::vector<std::pair<std::int64_t, std::vector<double>>> done;    // rank 0's
+};
+
+SideRun run_side_sweep(const std::function<bool(const SideRun&)>& stop_requested) {
+    Cluster& cluster = test_cluster();
+    const int rank = cluster.rank();
+    std::vector<double> costs(kSideUnits, 1.0);
+    costs[kBestTrial] = 10.0;
+    UnitQueue queue(costs, cluster.size(), true);
+    std::vector<TrialResult> collected;  // rank 0's
+    SideRun run;
+    Cluster::SideTask side{
+        [&] {
+            const std::optional<std::size_t> best = pick_best(collected);
+            return best ? collected[*best].trial : std::int64_t{-1};
+        },
+        [&](std::int64_t task, const std::function<void()>& poll) {
+            ++run.side_started[static_cast<std::size_t>(task)];
+            for (int i = 0; i < 100; ++i) {  // 1 s
+                poll();
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+            return std::vector<double>{static_cast<double>(task), static_cast<double>(rank)};
+        },
+        [&](std::int64_t task, const std::vector<double>& payload) { run.done.emplace_back(task, payload); }};
+    run.outcome = outcome_of([&] {
+        run.complete = cluster.run_sweep(
+            [&](int r) { return queue.next(r); },
+            [&](std::int64_t unit, const Cluster::Report& report, const std::function<void()>& poll) {
+                ++run.units_trained[static_cast<std::size_t>(unit)];
+                for (int i = 0; i < (unit == kBestTrial ? 40 : 1); ++i) {  // 200 ms or 5 ms
+                    poll();
+                    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                }
+                report({record(unit, rank)});
+            },
+            [&](const std::vector<TrialResult>& results) { collected.insert(collected.end(), results.begin(), results.end()); },
+            [&] { return stop_requested(run); }, 1, side);
+    });
+    return run;
+}
+
+std::vector<int> summed_over_ranks(std::vector<int> values) {
+    MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    return values;
+}
+
+}  // namespace
+
+TEST_CASE("run_sweep gives idle ranks the side task rank 0 picks, abandons it when unpicked", "[mpi]") {
+    Cluster& cluster = test_cluster();
+    const SideRun run = run_side_sweep([](const SideRun&) { return false; });
+    CHECK_FALSE(run.outcome.rank_failure);
+    CHECK_FALSE(run.outcome.other);
+    CHECK(run.complete);
+    CHECK(summed_over_ranks(run.units_trained) == std::vector<int>(kSideUnits, 1));
+    const std::vector<int> started = summed_over_ranks(run.side_started);
+    if (cluster.size() == 1) {
+        CHECK(started == std::vector<int>(kSideUnits, 0));  // no rank was ever idle
+        CHECK(run.done.empty());
+    } else {
+        // No task started twice; the final best started once and completed, nothing else did. On 2
+        // ranks exactly: rank 0 did the quick units, started the best so far (trial 4) and abandoned
+        // it when trial 5 arrived.
+        for (const int count : started) CHECK(count <= 1);
+        CHECK(started[kBestTrial] == 1);
+        if (cluster.size() == 2) CHECK(started == std::vector<int>{0, 0, 0, 0, 1, 1});
+        if (cluster.is_root()) {
+            REQUIRE(run.done.size() == 1);
+            CHECK(run.done[0].first == kBestTrial);
+            REQUIRE(run.done[0].second.size() == 2);
+            CHECK(run.done[0].second[0] == static_cast<double>(kBestTrial));
+            CHECK(run.done[0].second[1] >= 0);
+            CHECK(run.done[0].second[1] < cluster.size());
+        }
+    }
+    if (!cluster.is_root()) CHECK(run.done.empty());
+    MPI_Barrier(MPI_COMM_WORLD);
+}
+
+TEST_CASE("run_sweep stops every rank when a rank is asked to stop during its side task", "[mpi]") {
+    Cluster& cluster = test_cluster();
+    // The "signal" reaches only the rank that runs the final best's side task.
+    const SideRun run = run_side_sweep([](const SideRun& r) { return r.side_started[kBestTrial] > 0; });
+    CHECK_FALSE(run.outcome.rank_failure);
+    CHECK_FALSE(run.outcome.other);
+    CHECK(run.complete == (cluster.size() == 1));  // one rank is never idle: nothing to stop
+    CHECK(summed_over_ranks(run.units_trained) == std::vector<int>(kSideUnits, 1));
+    CHECK(summed_over_ranks(run.side_started)[kBestTrial] == (cluster.size() == 1 ? 0 : 1));
+    if (cluster.is_root()) {
+        for (const auto& [task, payload] : run.done) CHECK(task != kBestTrial);  // abandoned, not done
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+}

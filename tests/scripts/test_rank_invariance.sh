@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The number of MPI ranks must not change any result: the same config run at 1, 2, 3 and 4 ranks
 # gives the same trials.csv (apart from the seconds and rank columns), the same best trial, test
-# metrics and confusion matrix. Each run's weights.npy / bias.npy must have the right shapes and
+# metrics and confusion matrix, whether the final model was trained after the sweep or ahead of it
+# by a rank left idle. Each run's weights.npy / bias.npy must have the right shapes and
 # reproduce the summary's test accuracy when applied to the test set in numpy.
 #
 # Two configs: configs/quick.toml (a real Fashion-MNIST slice, 2 units) and a generated .npy dataset
@@ -131,6 +132,10 @@ for out in dirs:
                  "the multi-unit sweep was not spread over the ranks")
     if s["best"] is None or s["test"] is None:
         sys.exit(f"FAIL: {name} at {ranks} ranks: summary.json has no best trial / test metrics")
+    # Ranks left idle at the end train the final model ahead; one rank is never idle.
+    ahead = s.get("final_trained_ahead")
+    if not isinstance(ahead, bool) or (ranks == 1 and ahead):
+        sys.exit(f"FAIL: {name} at {ranks} ranks: summary.json final_trained_ahead = {ahead!r}")
     picked = {k: s[k] for k in ("best", "test", "confusion_matrix")}
     if base is None:
         base = (ranks, picked)
@@ -140,7 +145,8 @@ for out in dirs:
                 sys.exit(f"FAIL: {name}: summary.json {k} at {ranks} ranks\n  {picked[k]}\n"
                          f"differs from {base[0]} rank(s)\n  {base[1][k]}")
     print(f"  ok: {name} at {ranks} ranks: summary ranks {s['ranks']}, {len(rows)} trials, "
-          f"ranks used {used}, best trial {s['best']['trial']}, test accuracy {s['test']['accuracy']}")
+          f"ranks used {used}, best trial {s['best']['trial']}, test accuracy {s['test']['accuracy']}, "
+          f"final model trained {'ahead, during the sweep' if ahead else 'after the sweep'}")
 PY
 }
 
