@@ -92,6 +92,11 @@ hg::TrainingData training_data(const std::vector<hg::DatasetView>& views, const 
     return data;
 }
 
+/// The final model's training set (train + validation) relative to the sweep's (train).
+double final_scale(const hg::TrainingData& data) {
+    return static_cast<double>(data.split.all.count) / static_cast<double>(std::max<std::int64_t>(data.split.train.count, 1));
+}
+
 std::filesystem::path journal_path(const hg::RunConfig& config) { return config.run.output / "journal.jsonl"; }
 
 /// Writes every output and says where they are. A complete sweep first retrains its best trial on
@@ -177,7 +182,8 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
 
     // 4. Plan: units of work, handed out longest first (rank 0 computes too).
     const hg::WorkPlan plan(grid, data.classes, config.run.models_per_unit, data.split.train.count,
-                            hg::packing_for(cluster.size()), {shard, shards, &done});
+                            hg::packing_for(cluster.size(), shards == 1 ? final_scale(data) : 0),
+                            {shard, shards, &done});
     hg::UnitQueue queue(plan.costs(), cluster.size(), config.run.dynamic_schedule);
     if (log)
         *log << "hypergrid " << HYPERGRID_VERSION << ": " << grid.size() << " trials (shard " << shard << "/" << shards << ", "
@@ -277,7 +283,8 @@ int plan(const Options& options) {
     const std::vector<hg::Dataset> datasets = load_datasets(config);
     const hg::TrainingData data = training_data({datasets[0].view(), datasets[1].view()}, config);
     const hg::Grid grid(config.grid);
-    const hg::WorkPlan work(grid, data.classes, config.run.models_per_unit, 1, hg::packing_for(options.plan_ranks));
+    const hg::WorkPlan work(grid, data.classes, config.run.models_per_unit, 1,
+                            hg::packing_for(options.plan_ranks, final_scale(data)));
     std::cout << hg::format_plan_report(grid, work, options.plan_ranks);
     return 0;
 }

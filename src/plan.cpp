@@ -41,12 +41,6 @@ bool split_largest_chunk(const std::vector<std::size_t>& models, const std::vect
     return true;
 }
 
-/// The time the longest-first assignment of `costs` to `ranks` ranks is expected to take.
-double makespan(const std::vector<double>& costs, int ranks) {
-    const std::vector<double> loads = rank_loads(costs, ranks);
-    return *std::max_element(loads.begin(), loads.end());
-}
-
 /// Whole kPlanLanes vectors that `models` models of `classes` columns fill.
 std::size_t padded_vectors(std::size_t models, int classes) {
     return (models * static_cast<std::size_t>(classes) + kPlanLanes - 1) / kPlanLanes;
@@ -115,7 +109,9 @@ double unit_cost(int epochs, int batch_size, std::size_t models, int classes) {
     return model_epoch_cost(epochs, batch_size) * padded_models + epochs * kUnitOverhead;
 }
 
-Packing packing_for(int ranks) { return {ranks > 1 ? 3 * static_cast<std::int64_t>(ranks) : 1, ranks}; }
+Packing packing_for(int ranks, double final_scale) {
+    return {ranks > 1 ? 3 * static_cast<std::int64_t>(ranks) : 1, ranks, final_scale};
+}
 
 std::vector<int> track_shards(const Grid& grid, int shards) { return shards_of(Tracks(grid), shards); }
 
@@ -207,9 +203,26 @@ WorkPlan::WorkPlan(const Grid& grid, int classes, int models_per_unit, std::int6
             }
         }
     };
+    // The final model: one trial, trained alone, on the first rank left without units.
+    if (packing.final_scale > 0 && packing.ranks > 1) {
+        double sum = 0;
+        std::int64_t trials = 0;
+        for (std::int64_t t = 0; t < tracks.size(); ++t)
+            tracks.for_each_checkpoint(t, [&](int epochs, std::int64_t) {
+                sum += unit_cost(epochs, tracks.at(t).batch_size, 1, classes);
+                ++trials;
+            });
+        if (trials > 0) final_cost_ = sum / static_cast<double>(trials) * packing.final_scale * static_cast<double>(train_examples);
+    }
     // Split groups until there are min_units units; with packing.ranks, keep the cut on the way whose
-    // longest-first assignment ends soonest (ties: fewer units), as narrower units do more work per model.
-    const auto expected_time = [&](const std::vector<double>& costs) { return packing.ranks > 0 ? makespan(costs, packing.ranks) : 0; };
+    // longest-first assignment (then the final model) ends soonest (ties: fewer units), as narrower
+    // units do more work per model.
+    const auto expected_time = [&](const std::vector<double>& costs) {
+        if (packing.ranks <= 0) return 0.0;
+        const std::vector<double> loads = rank_loads(costs, packing.ranks);
+        return std::max(*std::max_element(loads.begin(), loads.end()),
+                        *std::min_element(loads.begin(), loads.end()) + final_cost_);
+    };
     std::vector<std::size_t> chunks = fewest_chunks(counts, models_per_unit);
     cut(chunks, spans_, costs_);
     double best = expected_time(costs_);

@@ -321,6 +321,44 @@ TEST_CASE("packing_for keeps, of the cuts up to three units per rank, the one ex
     CHECK(units == std::vector<std::pair<int, std::size_t>>{{32, 9}, {64, 9}, {128, 6}, {128, 3}});
 }
 
+TEST_CASE("with the final model counted, packing_for keeps the cut whose units and final end soonest", "[plan]") {
+    // The final model runs after the units, on the first rank to free up: a cut that leaves one rank
+    // room for it can beat one that balances the units alone.
+    const double scale = 1.25;
+    bool changed_some_plan = false;
+    for (const GridConfig& axes : {GridConfig{{10, 20, 35}, {1e-4, 1e-3, 1e-2}, {0.01, 0.05, 0.1}, {32, 64, 128}},
+                                   GridConfig{{40}, {0.0, 0.1}, {0.1, 0.2, 0.3}, {16, 256}}, plan_axes()}) {
+        const Grid grid(axes);
+        double mean = 0;  // a trial trained alone, on the final's examples
+        for (std::int64_t t = 0; t < grid.size(); ++t) {
+            const Hyperparameters h = grid.at(t);
+            mean += unit_cost(h.epochs, h.batch_size, 1, kClasses) * scale * kExamples / static_cast<double>(grid.size());
+        }
+        for (const int ranks : {1, 2, 3, 4}) {
+            INFO(grid.size() << " trials, " << ranks << " ranks");
+            const WorkPlan chosen(grid, kClasses, 9, kExamples, packing_for(ranks, scale));
+            if (ranks == 1) {
+                CHECK(chosen.final_cost() == 0);  // one rank is never idle before the end
+                continue;
+            }
+            CHECK(chosen.final_cost() == Approx(mean).epsilon(1e-9));
+            const auto end = [&](const std::vector<double>& costs) {
+                const std::vector<double> loads = rank_loads(costs, ranks);
+                return std::max(max_of(loads), *std::min_element(loads.begin(), loads.end()) + mean);
+            };
+            for (std::int64_t units = 1; units <= packing_for(ranks).min_units; ++units) {
+                const WorkPlan cut(grid, kClasses, 9, kExamples, Packing{units, 0});
+                INFO("cut of " << cut.size() << " units");
+                CHECK(end(chosen.costs()) <= end(cut.costs()) * (1 + 1e-12));
+                if (cut.size() < chosen.size()) CHECK(end(chosen.costs()) < end(cut.costs()));
+            }
+            const WorkPlan units_only(grid, kClasses, 9, kExamples, packing_for(ranks));
+            changed_some_plan = changed_some_plan || units_only.size() != chosen.size();
+        }
+    }
+    CHECK(changed_some_plan);  // the final model does steer the packing
+}
+
 TEST_CASE("units depend only on the grid and min_units", "[plan]") {
     // The packing (trial ids, hyperparameters) does not even depend on the training-set size, which
     // only scales the cost.

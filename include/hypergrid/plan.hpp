@@ -83,11 +83,17 @@ struct Packing {
     /// When > 0: of the cuts on the way, keep the one whose longest-first assignment to this many
     /// ranks is expected to end soonest (ties: fewer units), since narrower units do more work per model.
     int ranks = 0;
+    /// When > 0 (and ranks > 1): the final model follows, trained on this many times the sweep's
+    /// training examples (1.25 for train + a 20% validation split) by the first rank left without
+    /// units (hypergrid trains it ahead there), so a cut's expected time includes it, at the mean
+    /// cost of one trial trained alone.
+    double final_scale = 0;
 };
 
 /// The packing for a run on `ranks` ranks: up to three units per rank, which leaves the
-/// longest-first assignment room to balance, and the quickest cut on the way.
-Packing packing_for(int ranks);
+/// longest-first assignment room to balance, and the quickest cut on the way, the final model
+/// (`final_scale`, see Packing) included.
+Packing packing_for(int ranks, double final_scale = 0);
 
 /// The work a run owes, packed into units. For each batch size (in order of first appearance), the
 /// tracks still owed (grid mode: (alpha, learning_rate) pairs in grid order; random mode: samples by
@@ -109,6 +115,8 @@ public:
     std::size_t size() const { return spans_.size(); }
     /// Each unit's expected work, in unit order: unit_cost x training examples.
     const std::vector<double>& costs() const { return costs_; }
+    /// The final model's expected cost, in the units of costs(), when the packing counted it (else 0).
+    double final_cost() const { return final_cost_; }
     int classes() const { return classes_; }
     /// Unit u in full.
     WorkUnit unit(std::size_t u) const;
@@ -124,6 +132,7 @@ private:
     std::vector<std::int64_t> order_;  // owed track ids, unit after unit
     std::vector<Span> spans_;
     std::vector<double> costs_;
+    double final_cost_ = 0;
 };
 
 /// The trials of shard `shard` of `shards`, by id.

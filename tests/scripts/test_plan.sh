@@ -89,6 +89,9 @@ if len(used) != min(ranks, units_reported):
 load = [l for l in lines if l.startswith("expected load per rank")]
 if len(load) != 1 or len(re.findall(r"\d+(?:\.\d+)?", load[0].split(":", 1)[-1])) != ranks:
     die(f"expected one 'expected load per rank' line with {ranks} values")
+final = [l for l in lines if l.startswith("then the final model")]
+if len(final) != 1:
+    die("expected one 'then the final model' line (a run trains it ahead on the first idle rank)")
 print(f"  ok: {trials} trials, {units_reported} units listed once each ({ids}), "
       f"trials per unit sum to {listed}, ranks used {sorted(used)}")
 PY
