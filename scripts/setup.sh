@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 build_dir=${1:-build}
 
 packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libboost-mpi-dev
-          libboost-serialization-dev libeigen3-dev libtomlplusplus-dev libcli11-dev zlib1g-dev catch2
+          libboost-serialization-dev libeigen3-dev libtomlplusplus-dev libcli11-dev zlib1g-dev libdeflate-dev catch2
           dataset-fashion-mnist python3 python3-numpy python3-mpi4py libopenblas0-pthread time)
 missing=()
 for package in "${packages[@]}"; do

