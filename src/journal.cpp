@@ -20,7 +20,8 @@
 namespace hypergrid {
 namespace {
 
-constexpr const char* kFormat = "hypergrid-journal-1";
+/// The journal's format; -2 changed the fingerprint's hash (four lanes), nothing else.
+constexpr const char* kFormat = "hypergrid-journal-2";
 
 /// A number that reads back exactly; non-finite values as strings, which JSON allows.
 std::string exact_number(double value) {
@@ -104,20 +105,33 @@ std::string header_json(const JournalHeader& header) {
 }  // namespace
 
 std::string fingerprint(const std::string& text, const std::vector<std::pair<const void*, std::size_t>>& bytes) {
-    std::uint64_t hash = mix64(0x6879706572677269ULL ^ text.size());
+    // Four independent lanes, so that consecutive words' multiplications overlap: Fashion-MNIST's
+    // 220 MB of data hash in a quarter of the time one chain took (~0.13 s, serial, before any sweep).
+    constexpr std::uint64_t kStep = 0x9E3779B97F4A7C15ULL;
+    constexpr int kLanes = 4;
+    std::uint64_t lane[kLanes];
+    for (int j = 0; j < kLanes; ++j) lane[j] = mix64(0x6879706572677269ULL ^ text.size() ^ (kStep * static_cast<std::uint64_t>(j)));
     auto absorb = [&](const unsigned char* data, std::size_t size) {
         std::size_t i = 0;
+        for (; i + 8 * kLanes <= size; i += 8 * kLanes)
+            for (int j = 0; j < kLanes; ++j) {
+                std::uint64_t word = 0;
+                std::memcpy(&word, data + i + 8 * static_cast<std::size_t>(j), 8);
+                lane[j] = mix64(lane[j] ^ word) + kStep;
+            }
         for (; i + 8 <= size; i += 8) {
             std::uint64_t word = 0;
             std::memcpy(&word, data + i, 8);
-            hash = mix64(hash ^ word) + 0x9E3779B97F4A7C15ULL;
+            lane[0] = mix64(lane[0] ^ word) + kStep;
         }
         std::uint64_t tail = size;  // the length keeps "ab" + "" apart from "a" + "b"
         for (; i < size; ++i) tail = (tail << 8) | data[i];
-        hash = mix64(hash ^ tail) + 0x9E3779B97F4A7C15ULL;
+        lane[0] = mix64(lane[0] ^ tail) + kStep;
     };
     absorb(reinterpret_cast<const unsigned char*>(text.data()), text.size());
     for (const auto& [data, size] : bytes) absorb(static_cast<const unsigned char*>(data), size);
+    std::uint64_t hash = 0;
+    for (const std::uint64_t l : lane) hash = mix64(hash ^ l) + kStep;
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
     return hex;
@@ -213,7 +227,11 @@ std::vector<TrialResult> read_journal(const std::filesystem::path& file, const J
         try {
             if (line_number == 1) {
                 const auto fields = parse_flat_object(line);
-                if (field(fields, "format") != kFormat) throw std::invalid_argument("not a hypergrid journal");
+                const std::string format = field(fields, "format");
+                if (format.rfind("hypergrid-journal-", 0) == 0 && format != kFormat)
+                    throw InputError(where + "1: a journal of format " + format + ", this hypergrid's is " + kFormat +
+                                     ": finish that sweep with the hypergrid that started it, or choose another --output");
+                if (format != kFormat) throw std::invalid_argument("not a hypergrid journal");
                 if (field(fields, "fingerprint") != expected.fingerprint || field(fields, "shard") != expected.shard)
                     throw InputError(where + "1: journal of another sweep (fingerprint " + field(fields, "fingerprint") +
                                      ", shard " + field(fields, "shard") + "; this config, data and shard give " +

@@ -5,12 +5,6 @@
 
 namespace hypergrid {
 
-std::uint64_t mix64(std::uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 std::vector<std::uint32_t> epoch_permutation(std::uint64_t seed, std::int64_t epoch, std::int64_t n) {
     std::uint64_t state = mix64(seed ^ mix64(static_cast<std::uint64_t>(epoch) + 1));
     std::vector<std::uint32_t> perm(static_cast<std::size_t>(n));

@@ -16,7 +16,11 @@
 namespace hypergrid {
 
 /// SplitMix64's finaliser.
-std::uint64_t mix64(std::uint64_t z);
+inline std::uint64_t mix64(std::uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
 
 /// The permutation of [0, n) that epoch `epoch` visits, per the specification above.
 std::vector<std::uint32_t> epoch_permutation(std::uint64_t seed, std::int64_t epoch, std::int64_t n);
