@@ -91,7 +91,7 @@ void Cluster::agree(const std::function<void()>& work) {
     throw RankFailure(source == 0 ? message : "rank " + std::to_string(source) + ": " + message, *failed);
 }
 
-void Cluster::share_per_node(const std::function<std::vector<Dataset>()>& load, NodeSharedData& shared) {
+void Cluster::share_per_node(const std::function<std::vector<ReadDataset>()>& read, NodeSharedData& shared) {
     MPI_Comm node_handle = MPI_COMM_NULL;
     check(MPI_Comm_split_type(state_->world, MPI_COMM_TYPE_SHARED, rank(), MPI_INFO_NULL, &node_handle),
           "MPI_Comm_split_type");
@@ -100,14 +100,14 @@ void Cluster::share_per_node(const std::function<std::vector<Dataset>()>& load, 
     window.node = mpi::communicator(node_handle, mpi::comm_take_ownership);
     const bool leader = window.node.rank() == 0;
 
-    std::vector<Dataset> loaded;
+    std::vector<ReadDataset> files;
     agree([&] {
-        if (leader) loaded = load();
+        if (leader) files = read();
     });
 
     // Layout: for each dataset, its features then its labels, each cache-line aligned.
     std::vector<std::int64_t> shape;  // count, dims per dataset
-    for (const Dataset& data : loaded) shape.insert(shape.end(), {data.count, data.dims});
+    for (const ReadDataset& data : files) shape.insert(shape.end(), {data.count(), data.dims()});
     mpi::broadcast(window.node, shape, 0);
     std::vector<std::int64_t> offsets;
     std::int64_t bytes = 0;
@@ -125,13 +125,15 @@ void Cluster::share_per_node(const std::function<std::vector<Dataset>()>& load, 
     MPI_Aint size = 0;
     int unit = 0;
     check(MPI_Win_shared_query(window.handle, 0, &size, &unit, &base), "MPI_Win_shared_query");
-    if (leader) {
-        for (std::size_t i = 0; i < loaded.size(); ++i) {
-            std::memcpy(base + offsets[2 * i], loaded[i].features.data(), loaded[i].features.size() * sizeof(float));
-            std::memcpy(base + offsets[2 * i + 1], loaded[i].labels.data(), loaded[i].labels.size() * sizeof(std::int32_t));
-            loaded[i] = Dataset{};  // the private copy goes as soon as the shared one exists
+    // The features are converted straight into the window: never a private copy of them.
+    agree([&] {
+        if (!leader) return;
+        for (std::size_t i = 0; i < files.size(); ++i) {
+            files[i].decode_features_into(reinterpret_cast<float*>(base + offsets[2 * i]));
+            std::memcpy(base + offsets[2 * i + 1], files[i].labels.data(), files[i].labels.size() * sizeof(std::int32_t));
+            files[i] = ReadDataset{};  // the file's bytes go as soon as they are decoded
         }
-    }
+    });
     // Make the leader's stores visible to the node before anyone reads (MPI's separate memory model).
     MPI_Win_lock_all(0, window.handle);
     MPI_Win_sync(window.handle);

@@ -24,30 +24,41 @@ std::vector<std::int32_t> read_labels(const std::filesystem::path& file) {
 
 }  // namespace
 
-Dataset load_dataset(const DataSource& source, std::optional<double> scale) {
-    io::FeatureTable table;
-    std::vector<std::int32_t> labels;
+ReadDataset read_dataset(const DataSource& source, std::optional<double> scale) {
+    ReadDataset data;
     if (!source.csv.empty()) {
         io::CsvData csv = io::read_csv(source.csv);
-        table = std::move(csv.features);
-        labels = std::move(csv.labels);
+        data.features = std::move(csv.features);
+        data.labels = std::move(csv.labels);
     } else {
-        table = read_features(source.images);
-        labels = read_labels(source.labels);
-        if (static_cast<std::int64_t>(labels.size()) != table.rows)
-            throw InputError(source.labels.string() + ": " + std::to_string(labels.size()) + " labels, but " +
-                             source.images.string() + " has " + std::to_string(table.rows) + " examples");
+        data.features = read_features(source.images);
+        data.labels = read_labels(source.labels);
+        if (static_cast<std::int64_t>(data.labels.size()) != data.features.rows)
+            throw InputError(source.labels.string() + ": " + std::to_string(data.labels.size()) + " labels, but " +
+                             source.images.string() + " has " + std::to_string(data.features.rows) + " examples");
     }
-    const double divisor = scale.value_or(table.integer_source ? 255.0 : 1.0);
-    if (divisor != 1.0)
-        for (float& value : table.values) value = static_cast<float>(static_cast<double>(value) / divisor);
-    Dataset data;
-    data.features = std::move(table.values);
-    data.labels = std::move(labels);
-    data.count = table.rows;
-    data.dims = table.cols;
+    data.divisor = scale.value_or(data.features.integer_source ? 255.0 : 1.0);
     return data;
 }
+
+void ReadDataset::decode_features_into(float* out) const {
+    features.decode_into(out);
+    if (divisor == 1.0) return;
+    const std::int64_t n = count() * dims();
+    for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(static_cast<double>(out[i]) / divisor);
+}
+
+Dataset ReadDataset::decode() const {
+    Dataset data;
+    data.count = count();
+    data.dims = dims();
+    data.features.resize(static_cast<std::size_t>(data.count * data.dims));
+    decode_features_into(data.features.data());
+    data.labels = labels;
+    return data;
+}
+
+Dataset load_dataset(const DataSource& source, std::optional<double> scale) { return read_dataset(source, scale).decode(); }
 
 int count_classes(const std::vector<DatasetView>& views) {
     std::int32_t max_label = 0;

@@ -69,16 +69,23 @@ hg::RunConfig load_run_config(const Options& options) {
     return config;
 }
 
-/// The training and test sets, as read by one process.
+/// The training and test sets' files, read and checked by one process.
+std::vector<hg::ReadDataset> read_datasets(const hg::RunConfig& config) {
+    std::vector<hg::ReadDataset> data;
+    data.push_back(hg::read_dataset(config.data.train, config.data.scale));
+    data.push_back(hg::read_dataset(config.data.test, config.data.scale));
+    const hg::DataSource& test = config.data.test;
+    if (data[1].dims() != data[0].dims())
+        throw hg::InputError((test.csv.empty() ? test.images : test.csv).string() + ": " +
+                             std::to_string(data[1].dims()) + " features per example, but the training set has " +
+                             std::to_string(data[0].dims()));
+    return data;
+}
+
+/// The training and test sets, decoded into this process's memory.
 std::vector<hg::Dataset> load_datasets(const hg::RunConfig& config) {
     std::vector<hg::Dataset> data;
-    data.push_back(hg::load_dataset(config.data.train, config.data.scale));
-    data.push_back(hg::load_dataset(config.data.test, config.data.scale));
-    const hg::DataSource& test = config.data.test;
-    if (data[1].dims != data[0].dims)
-        throw hg::InputError((test.csv.empty() ? test.images : test.csv).string() + ": " +
-                             std::to_string(data[1].dims) + " features per example, but the training set has " +
-                             std::to_string(data[0].dims));
+    for (const hg::ReadDataset& read : read_datasets(config)) data.push_back(read.decode());
     return data;
 }
 
@@ -158,7 +165,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
 
     // 2. Data: read once per node into shared memory; every rank trains on that copy.
     hg::NodeSharedData shared;
-    cluster.share_per_node([&] { return load_datasets(config); }, shared);
+    cluster.share_per_node([&] { return read_datasets(config); }, shared);
     hg::TrainingData data;
     cluster.agree([&] { data = training_data(shared.views(), config); });
     clock.lap("load");

@@ -2,6 +2,8 @@
 /// @file dataset.hpp
 /// Labelled examples as a feature matrix with one example per column, and the train/validation split.
 
+#include "hypergrid/io/table.hpp"
+
 #include <Eigen/Core>
 #include <cstdint>
 #include <filesystem>
@@ -44,8 +46,28 @@ struct DataSource {
     std::filesystem::path csv;     ///< CSV with label first (empty when images/labels are set)
 };
 
-/// Reads a dataset and divides its features by `scale` (default: 255 when the file holds integers,
-/// 1 when it holds floats). Throws InputError naming the file on any corrupt or inconsistent input.
+/// A dataset whose files are read and checked, its features not yet converted to float: its shape
+/// is known, so the caller can place them (in a node's shared memory, say) before they are decoded.
+struct ReadDataset {
+    io::FeatureTable features;
+    std::vector<std::int32_t> labels;
+    double divisor = 1;  ///< the scale the features are divided by
+
+    std::int64_t count() const { return features.rows; }
+    std::int64_t dims() const { return features.cols; }
+    /// Writes the count() x dims() features, converted and scaled, to `out`. Throws InputError
+    /// naming the file on a value that is not a finite float.
+    void decode_features_into(float* out) const;
+    /// The dataset, decoded into memory of its own.
+    Dataset decode() const;
+};
+
+/// Reads a dataset's files; its features will be divided by `scale` (default: 255 when the file holds
+/// integers, 1 when it holds floats). Throws InputError naming the file on any corrupt or
+/// inconsistent input.
+ReadDataset read_dataset(const DataSource& source, std::optional<double> scale);
+
+/// read_dataset(...).decode().
 Dataset load_dataset(const DataSource& source, std::optional<double> scale);
 
 /// Number of classes: one more than the largest label in any of the views.

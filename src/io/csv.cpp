@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 #include <system_error>
 
@@ -95,7 +96,7 @@ public:
         CsvData data;
         data.features.cols = expected_fields_ - 1;
         const auto lines = static_cast<std::size_t>(1 + std::count(rest.begin, rest.end, '\n'));
-        data.features.values.reserve(lines * static_cast<std::size_t>(data.features.cols));
+        values_.reserve(lines * static_cast<std::size_t>(data.features.cols));
         data.labels.reserve(lines);
 
         if (!has_header) parse_row(first, data);
@@ -104,6 +105,9 @@ public:
 
         data.features.rows = static_cast<std::int64_t>(data.labels.size());
         data.features.integer_source = all_integral_;
+        data.features.decode_into = [values = std::make_shared<const std::vector<float>>(std::move(values_))](float* out) {
+            std::copy(values->begin(), values->end(), out);
+        };
         return data;
     }
 
@@ -136,7 +140,7 @@ private:
             if (index == 0) {
                 data.labels.push_back(parse_label(field));
             } else {
-                data.features.values.push_back(parse_feature(field, index));
+                values_.push_back(parse_feature(field, index));
             }
             ++index;
             if (comma == rest.end) break;
@@ -186,6 +190,7 @@ private:
     std::int64_t line_number_ = 0;
     std::int64_t expected_fields_ = 0;
     bool all_integral_ = true;
+    std::vector<float> values_;  // the features, row after row
 };
 
 }  // namespace

@@ -310,32 +310,33 @@ void check_data_size(const std::filesystem::path& file, const std::string& layou
         fail(file, std::to_string(available - expected) + " trailing bytes after the data: " + claim);
 }
 
-FeatureTable decode_features(const std::filesystem::path& file, const RawArray& array, std::int64_t rows,
-                             std::int64_t cols, const std::string& shape) {
+FeatureTable feature_table(const std::filesystem::path& file, std::shared_ptr<const std::vector<unsigned char>> bytes,
+                           const RawArray& array, std::int64_t rows, std::int64_t cols, const std::string& shape) {
     if (rows == 0) fail(file, "no examples (" + shape + ")");
     if (cols == 0) fail(file, "examples have no features (" + shape + ")");
     FeatureTable table;
     table.rows = rows;
     table.cols = cols;
     table.integer_source = is_integer(array.type);
-    table.values.resize(static_cast<std::size_t>(array.count));
-    with_element_type(array.type, [&](auto tag) {
-        using T = decltype(tag);
-        const bool swap = sizeof(T) > 1 && array.big_endian != host_is_big_endian;
-        for (std::int64_t i = 0; i < array.count; ++i) {
-            const T value = load<T>(array.data + static_cast<std::size_t>(i) * sizeof(T), swap);
-            const auto converted = static_cast<float>(value);
-            if constexpr (std::is_floating_point_v<T>) {
-                // Also catches doubles beyond float range, which become infinite.
-                if (!std::isfinite(converted)) {
-                    fail(file, "value " + format_float(static_cast<double>(value)) + " at row " +
-                                   std::to_string(i / cols) + ", column " + std::to_string(i % cols) +
-                                   " is not a finite float");
+    table.decode_into = [file, bytes = std::move(bytes), array, cols](float* out) {
+        with_element_type(array.type, [&](auto tag) {
+            using T = decltype(tag);
+            const bool swap = sizeof(T) > 1 && array.big_endian != host_is_big_endian;
+            for (std::int64_t i = 0; i < array.count; ++i) {
+                const T value = load<T>(array.data + static_cast<std::size_t>(i) * sizeof(T), swap);
+                const auto converted = static_cast<float>(value);
+                if constexpr (std::is_floating_point_v<T>) {
+                    // Also catches doubles beyond float range, which become infinite.
+                    if (!std::isfinite(converted)) {
+                        fail(file, "value " + format_float(static_cast<double>(value)) + " at row " +
+                                       std::to_string(i / cols) + ", column " + std::to_string(i % cols) +
+                                       " is not a finite float");
+                    }
                 }
+                out[i] = converted;
             }
-            table.values[static_cast<std::size_t>(i)] = converted;
-        }
-    });
+        });
+    };
     return table;
 }
 

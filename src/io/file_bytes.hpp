@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,11 +55,11 @@ std::string format_dims(const std::vector<std::int64_t>& dims);
 void check_data_size(const std::filesystem::path& file, const std::string& layout, std::int64_t expected,
                      std::int64_t available);
 
-// `rows` x `cols` features converted to float (integer_source when the type is an integer type).
-// Fails on zero rows or columns, or a non-finite value (including a double beyond float range).
-// `shape` describes the array's dimensions for messages.
-FeatureTable decode_features(const std::filesystem::path& file, const RawArray& array, std::int64_t rows,
-                             std::int64_t cols, const std::string& shape);
+// `rows` x `cols` features of `array`, which lies in `bytes` (integer_source when the type is an
+// integer type). Fails on zero rows or columns; its decode_into fails on a non-finite value
+// (including a double beyond float range). `shape` describes the array's dimensions for messages.
+FeatureTable feature_table(const std::filesystem::path& file, std::shared_ptr<const std::vector<unsigned char>> bytes,
+                           const RawArray& array, std::int64_t rows, std::int64_t cols, const std::string& shape);
 
 // Converts integer labels; fails when there are none, or on a negative value or one beyond int32.
 std::vector<std::int32_t> decode_labels(const std::filesystem::path& file, const RawArray& array);

@@ -3,6 +3,7 @@
 #include "file_bytes.hpp"
 
 #include <cstdio>
+#include <memory>
 #include <string>
 
 namespace hypergrid::io {
@@ -14,7 +15,7 @@ using detail::fail;
 
 // A validated IDX file: its dimensions and the typed data after the header.
 struct IdxArray {
-    std::vector<unsigned char> bytes;
+    std::shared_ptr<const std::vector<unsigned char>> bytes;  // shared with the FeatureTable
     std::vector<std::int64_t> dims;
     detail::RawArray data;
 };
@@ -47,8 +48,8 @@ ElementType element_type(const std::filesystem::path& file, unsigned char code) 
 
 IdxArray read_idx(const std::filesystem::path& file) {
     IdxArray idx;
-    idx.bytes = detail::read_file_bytes(file);
-    const std::vector<unsigned char>& bytes = idx.bytes;
+    idx.bytes = std::make_shared<const std::vector<unsigned char>>(detail::read_file_bytes(file));
+    const std::vector<unsigned char>& bytes = *idx.bytes;
     if (bytes.size() < 4) {
         fail(file, "too short for an IDX file (" + std::to_string(bytes.size()) + " bytes)");
     }
@@ -84,7 +85,7 @@ FeatureTable read_idx_features(const std::filesystem::path& file) {
     }
     const std::int64_t rows = idx.dims[0];
     const std::int64_t cols = rows > 0 ? idx.data.count / rows : 0;
-    return detail::decode_features(file, idx.data, rows, cols, "dimensions " + detail::format_dims(idx.dims));
+    return detail::feature_table(file, idx.bytes, idx.data, rows, cols, "dimensions " + detail::format_dims(idx.dims));
 }
 
 std::vector<std::int32_t> read_idx_labels(const std::filesystem::path& file) {

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <optional>
 #include <stdexcept>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -190,7 +191,7 @@ std::optional<ParsedDtype> parse_dtype(std::string_view descr) {
 
 // A validated .npy file: its header and the typed data after it.
 struct NpyArray {
-    std::vector<unsigned char> bytes;
+    std::shared_ptr<const std::vector<unsigned char>> bytes;  // shared with the FeatureTable
     NpyHeader header;
     detail::RawArray data;
 };
@@ -203,8 +204,8 @@ std::uint32_t read_le(const unsigned char* p, std::size_t size) {
 
 NpyArray read_npy(const std::filesystem::path& file) {
     NpyArray npy;
-    npy.bytes = detail::read_file_bytes(file);
-    const std::vector<unsigned char>& bytes = npy.bytes;
+    npy.bytes = std::make_shared<const std::vector<unsigned char>>(detail::read_file_bytes(file));
+    const std::vector<unsigned char>& bytes = *npy.bytes;
     if (bytes.size() < npy_magic_size + 2 || std::memcmp(bytes.data(), npy_magic, npy_magic_size) != 0) {
         fail(file, "bad magic, expected a .npy file (\\x93NUMPY)");
     }
@@ -281,7 +282,7 @@ FeatureTable read_npy_features(const std::filesystem::path& file) {
     }
     const std::int64_t rows = shape[0];
     const std::int64_t cols = shape.size() == 2 ? shape[1] : shape[1] * shape[2];  // the byte count was checked
-    return detail::decode_features(file, npy.data, rows, cols, "shape " + format_shape(shape));
+    return detail::feature_table(file, npy.bytes, npy.data, rows, cols, "shape " + format_shape(shape));
 }
 
 std::vector<std::int32_t> read_npy_labels(const std::filesystem::path& file) {

@@ -88,6 +88,20 @@ bool same_contents(const DatasetView& view, const Dataset& expected) {
 /// The two datasets the node leaders load; every rank can rebuild them to compare.
 std::vector<Dataset> two_datasets() { return {make_synthetic(257, 13, 4, 1), make_synthetic(31, 5, 3, 2)}; }
 
+/// Datasets as a loader hands them to share_per_node: read, their features decoded on demand.
+std::vector<ReadDataset> as_read(const std::vector<Dataset>& datasets) {
+    std::vector<ReadDataset> read;
+    for (const Dataset& data : datasets) {
+        ReadDataset r;
+        r.features.rows = data.count;
+        r.features.cols = data.dims;
+        r.features.decode_into = [values = data.features](float* out) { std::copy(values.begin(), values.end(), out); };
+        r.labels = data.labels;
+        read.push_back(std::move(r));
+    }
+    return read;
+}
+
 /// What agree() did on this rank.
 struct Outcome {
     bool rank_failure = false;  ///< threw RankFailure
@@ -210,7 +224,7 @@ TEST_CASE("share_per_node gives every rank the leader's datasets", "[mpi]") {
         cluster.share_per_node(
             [&] {
                 ++calls;
-                return two_datasets();
+                return as_read(two_datasets());
             },
             shared);
     });
@@ -239,7 +253,7 @@ TEST_CASE("share_per_node gives every rank the leader's datasets", "[mpi]") {
 
     SECTION("a second dataset share lives beside the first") {
         NodeSharedData other;
-        cluster.share_per_node([] { return std::vector<Dataset>{make_synthetic(9, 2, 2, 77)}; }, other);
+        cluster.share_per_node([] { return as_read({make_synthetic(9, 2, 2, 77)}); }, other);
         CHECK(other.views().size() == 1);
         if (!other.views().empty()) CHECK(same_contents(other.views()[0], make_synthetic(9, 2, 2, 77)));
         for (std::size_t i = 0; i < std::min<std::size_t>(views.size(), 2); ++i)
@@ -247,7 +261,7 @@ TEST_CASE("share_per_node gives every rank the leader's datasets", "[mpi]") {
     }
     SECTION("a loader with nothing to share gives no views") {
         NodeSharedData nothing;
-        cluster.share_per_node([] { return std::vector<Dataset>{}; }, nothing);
+        cluster.share_per_node([] { return std::vector<ReadDataset>{}; }, nothing);
         CHECK(nothing.views().empty());
     }
 }
@@ -258,20 +272,33 @@ TEST_CASE("share_per_node agrees on a loader's failure", "[mpi]") {
     SECTION("an InputError on the leader") {
         NodeSharedData shared;
         const Outcome outcome = outcome_of([&] {
-            cluster.share_per_node([]() -> std::vector<Dataset> { throw InputError("data.idx: truncated"); }, shared);
+            cluster.share_per_node([]() -> std::vector<ReadDataset> { throw InputError("data.idx: truncated"); }, shared);
         });
         check_every_rank_failed(outcome, "data.idx: truncated", 2);
     }
     SECTION("any other exception on the leader") {
         NodeSharedData shared;
         const Outcome outcome = outcome_of([&] {
-            cluster.share_per_node([]() -> std::vector<Dataset> { throw std::runtime_error("out of memory"); }, shared);
+            cluster.share_per_node([]() -> std::vector<ReadDataset> { throw std::runtime_error("out of memory"); }, shared);
         });
         check_every_rank_failed(outcome, "out of memory", 1);
     }
+    SECTION("a value that fails to decode, found as the leader fills the shared window") {
+        NodeSharedData shared;
+        const Outcome outcome = outcome_of([&] {
+            cluster.share_per_node(
+                [] {
+                    std::vector<ReadDataset> read = as_read(two_datasets());
+                    read[1].features.decode_into = [](float*) { throw InputError("data.npy: value nan is not a finite float"); };
+                    return read;
+                },
+                shared);
+        });
+        check_every_rank_failed(outcome, "data.npy: value nan is not a finite float", 2);
+    }
     // A failed share leaves the cluster usable.
     NodeSharedData shared;
-    cluster.share_per_node([] { return std::vector<Dataset>{make_synthetic(5, 3, 2, 4)}; }, shared);
+    cluster.share_per_node([] { return as_read({make_synthetic(5, 3, 2, 4)}); }, shared);
     CHECK(shared.views().size() == 1);
     MPI_Barrier(MPI_COMM_WORLD);  // leave the test in step
 }

@@ -1,18 +1,29 @@
 #pragma once
 /// @file table.hpp
-/// The plain result of reading a feature file, before scaling.
+/// The plain result of reading a feature file: its shape, checked, and its values still as stored,
+/// so that they are converted once, straight to where they will live (a node's shared memory).
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace hypergrid::io {
 
-/// `rows` examples of `cols` features, example-major (row i at values[i * cols]).
+/// `rows` examples of `cols` features, example-major (row i at out[i * cols]), before scaling.
 struct FeatureTable {
-    std::vector<float> values;
     std::int64_t rows = 0;
     std::int64_t cols = 0;
     bool integer_source = false;  ///< the file stored integers (default scale 255)
+    /// Writes the rows x cols values, converted to float, to `out`. Throws InputError naming the
+    /// file on a value that is not a finite float. Holds what it needs (the file's bytes).
+    std::function<void(float* out)> decode_into;
+
+    /// The values, decoded into a new vector.
+    std::vector<float> values() const {
+        std::vector<float> out(static_cast<std::size_t>(rows * cols));
+        decode_into(out.data());
+        return out;
+    }
 };
 
 }  // namespace hypergrid::io
