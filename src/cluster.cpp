@@ -185,12 +185,14 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
             stopped = stopped || stop_requested();
             world.send(0, kIdle, static_cast<int>(stopped));  // one per assigned unit, run or not
         }
-        while (world.iprobe(0, kStop)) {  // a stop that crossed our last messages
+        std::int64_t task = -1;  // idle now: rank 0 may have a side task for us
+        world.recv(0, kSide, task);
+        // A stop that crossed our last messages was sent before kSide (rank 0 stops only workers
+        // with units outstanding, and offers kSide once none is).
+        while (world.iprobe(0, kStop)) {
             int ignored = 0;
             world.recv(0, kStop, ignored);
         }
-        std::int64_t task = -1;  // idle now: rank 0 may have a side task for us
-        world.recv(0, kSide, task);
         if (task >= 0) {
             bool cancelled = false;
             auto side_poll = [&] {
