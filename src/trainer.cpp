@@ -72,10 +72,6 @@ std::vector<Metrics> SideBySideTrainer::evaluate(const DatasetView& data) const 
     return evaluate_stacked(weights_, bias_, static_cast<int>(classes_), alphas_, data);
 }
 
-Metrics SideBySideTrainer::evaluate_with_confusion(const DatasetView& data, Eigen::MatrixXi& confusion) const {
-    return evaluate_stacked(weights_, bias_, static_cast<int>(classes_), alphas_, data, &confusion).front();
-}
-
 SoftmaxModel SideBySideTrainer::model(std::size_t m) const {
     const auto first = static_cast<Eigen::Index>(m) * classes_;
     return {weights_.middleCols(first, classes_), bias_.segment(first, classes_)};

@@ -37,9 +37,6 @@ public:
 
     std::size_t model_count() const { return models_.size(); }
 
-    /// Metrics of the single model (model_count() == 1) with its confusion matrix.
-    Metrics evaluate_with_confusion(const DatasetView& data, Eigen::MatrixXi& confusion) const;
-
 private:
     using RowMatrix = StackedWeights;
 
