@@ -110,8 +110,8 @@ private:
     libdeflate_decompressor* handle_;
 };
 
-/// gzip data (one member or several, concatenated) inflated whole by libdeflate, 2.5x faster than
-/// zlib's inflate on Fashion-MNIST; false when it fails, without saying why.
+}  // namespace
+
 bool gunzip_fast(const std::vector<unsigned char>& in, std::vector<unsigned char>& out) {
     const Decompressor inflater;
     out.resize(gunzipped_size_hint(in));
@@ -134,7 +134,6 @@ bool gunzip_fast(const std::vector<unsigned char>& in, std::vector<unsigned char
     return true;
 }
 
-/// The same with zlib, streaming: slower, but it says what is wrong (truncated, corrupt, trailing garbage).
 std::vector<unsigned char> gunzip_zlib(const std::filesystem::path& file, const std::vector<unsigned char>& in) {
     std::vector<unsigned char> out(gunzipped_size_hint(in));
 
@@ -179,6 +178,8 @@ std::vector<unsigned char> gunzip_zlib(const std::filesystem::path& file, const 
     out.resize(produced);
     return out;
 }
+
+namespace {
 
 std::vector<unsigned char> gunzip(const std::filesystem::path& file, const std::vector<unsigned char>& in) {
     std::vector<unsigned char> out;
