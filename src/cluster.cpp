@@ -230,14 +230,15 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
     std::vector<std::int64_t> side_running(workers, -1);  // index 0: rank 0's own
     std::vector<int> cancel_sent(workers, 0);
     std::vector<std::int64_t> side_done;
+    auto wanted_side_task = [&]() -> std::int64_t { return stopping || !side.pick ? -1 : side.pick(); };
     auto side_task_to_start = [&]() -> std::int64_t {
-        const std::int64_t task = stopping || !side.pick ? -1 : side.pick();
+        const std::int64_t task = wanted_side_task();
         const bool taken = std::count(side_running.begin(), side_running.end(), task) > 0 ||
                            std::count(side_done.begin(), side_done.end(), task) > 0;
         return taken ? -1 : task;
     };
     auto cancel_unwanted_side_tasks = [&] {
-        const std::int64_t wanted = stopping || !side.pick ? -1 : side.pick();
+        const std::int64_t wanted = wanted_side_task();
         for (std::size_t worker = 1; worker < workers; ++worker)
             if (side_running[worker] >= 0 && side_running[worker] != wanted && !cancel_sent[worker]) {
                 world.send(static_cast<int>(worker), kCancel, 0);

@@ -167,6 +167,9 @@ WorkPlan::WorkPlan(const Grid& grid, int classes, int models_per_unit, std::int6
         int last_epochs;  // its last checkpoint
         int owed_epochs;  // its last checkpoint still owed
     };
+    // The final model, when the packing counts it: the mean trial of the whole space, trained alone.
+    const bool count_final = packing.final_scale > 0 && packing.ranks > 1;
+    double single_costs = 0;
     std::vector<int> batch_sizes;
     std::map<int, std::uint32_t> group_of;
     std::vector<Owed> owed;
@@ -174,6 +177,8 @@ WorkPlan::WorkPlan(const Grid& grid, int classes, int models_per_unit, std::int6
         const Hyperparameters h = tracks.at(t);
         const auto group = group_of.emplace(h.batch_size, static_cast<std::uint32_t>(batch_sizes.size())).first->second;
         if (group == batch_sizes.size()) batch_sizes.push_back(h.batch_size);
+        if (count_final)
+            tracks.for_each_checkpoint(t, [&](int epochs, std::int64_t) { single_costs += unit_cost(epochs, h.batch_size, 1, classes); });
         if (!owner.empty() && owner[static_cast<std::size_t>(t)] != filter.shard) continue;
         int owed_epochs = 0;
         tracks.for_each_checkpoint(t, [&](int epochs, std::int64_t trial) {
@@ -203,25 +208,13 @@ WorkPlan::WorkPlan(const Grid& grid, int classes, int models_per_unit, std::int6
             }
         }
     };
-    // The final model: one trial, trained alone, on the first rank left without units.
-    if (packing.final_scale > 0 && packing.ranks > 1) {
-        double sum = 0;
-        std::int64_t trials = 0;
-        for (std::int64_t t = 0; t < tracks.size(); ++t)
-            tracks.for_each_checkpoint(t, [&](int epochs, std::int64_t) {
-                sum += unit_cost(epochs, tracks.at(t).batch_size, 1, classes);
-                ++trials;
-            });
-        if (trials > 0) final_cost_ = sum / static_cast<double>(trials) * packing.final_scale * static_cast<double>(train_examples);
-    }
+    if (count_final && grid.size() > 0)
+        final_cost_ = single_costs / static_cast<double>(grid.size()) * packing.final_scale * static_cast<double>(train_examples);
     // Split groups until there are min_units units; with packing.ranks, keep the cut on the way whose
     // longest-first assignment (then the final model) ends soonest (ties: fewer units), as narrower
     // units do more work per model.
     const auto expected_time = [&](const std::vector<double>& costs) {
-        if (packing.ranks <= 0) return 0.0;
-        const std::vector<double> loads = rank_loads(costs, packing.ranks);
-        return std::max(*std::max_element(loads.begin(), loads.end()),
-                        *std::min_element(loads.begin(), loads.end()) + final_cost_);
+        return packing.ranks > 0 ? expected_end(costs, packing.ranks, final_cost_) : 0.0;
     };
     std::vector<std::size_t> chunks = fewest_chunks(counts, models_per_unit);
     cut(chunks, spans_, costs_);
@@ -298,6 +291,11 @@ std::vector<double> rank_loads(const std::vector<double>& costs, int ranks) {
     std::vector<double> loads(static_cast<std::size_t>(ranks), 0.0);
     for (std::size_t u = 0; u < costs.size(); ++u) loads[static_cast<std::size_t>(owner[u])] += costs[u];
     return loads;
+}
+
+double expected_end(const std::vector<double>& costs, int ranks, double final_cost) {
+    const std::vector<double> loads = rank_loads(costs, ranks);
+    return std::max(*std::max_element(loads.begin(), loads.end()), *std::min_element(loads.begin(), loads.end()) + final_cost);
 }
 
 std::vector<std::vector<std::size_t>> units_per_rank(const std::vector<double>& costs, int ranks) {

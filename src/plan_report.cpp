@@ -38,9 +38,9 @@ std::string format_plan_report(const Grid& grid, const WorkPlan& plan, int ranks
     for (const double l : load) out << ' ' << format_fixed(l, 1);
     out << "\nexpected balance (mean / max load): " << format_fixed(100 * shared / ranks / longest, 1) << "%\n";
     if (plan.final_cost() > 0) {
-        const double end = std::max(longest, *std::min_element(load.begin(), load.end()) + plan.final_cost());
         out << "then the final model (expected " << format_fixed(plan.final_cost(), 1)
-            << " model-epochs) on the first rank to free up; expected end " << format_fixed(end, 1) << "\n";
+            << " model-epochs) on the first rank to free up; expected end "
+            << format_fixed(expected_end(costs, ranks, plan.final_cost()), 1) << "\n";
     }
     return out.str();
 }

@@ -145,6 +145,10 @@ std::vector<int> assign_longest_first(const std::vector<double>& costs, int rank
 /// The load (summed cost) of each rank under assign_longest_first.
 std::vector<double> rank_loads(const std::vector<double>& costs, int ranks);
 
+/// When the longest-first assignment of `costs` to `ranks` ranks is expected to end, with a final
+/// task of `final_cost` on the first rank to free up: max(largest load, smallest load + final_cost).
+double expected_end(const std::vector<double>& costs, int ranks, double final_cost = 0);
+
 /// The units each rank runs, in the order it runs them (descending cost).
 std::vector<std::vector<std::size_t>> units_per_rank(const std::vector<double>& costs, int ranks);
 
