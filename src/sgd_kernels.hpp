@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 namespace hypergrid::kernels {
 
@@ -81,20 +82,29 @@ void scores_block(const float* W, const float* bias, const Rows& X, std::int64_t
 }
 
 /// Calls panel(c0, std::integral_constant<int, V>) for each panel of whole vectors across P columns,
-/// V = its width in vectors: kPanel, or fewer for the last panels (two panels of 2 rather than 3 + 1,
-/// whose single vector leaves the registers half used).
+/// V = its width in vectors: kPanel, or what is left at the end, where 4 vectors run as one panel of
+/// 4 (6 rows per block) rather than 3 + 1, whose single vector leaves the registers half used: that
+/// measured 0-6% faster than 2 + 2, the gain growing with the batch size.
 template <class Panel>
 void for_each_panel(std::int64_t P, Panel&& panel) {
     for (std::int64_t c0 = 0; c0 < P;) {
         const std::int64_t left = (P - c0) / kLanes;
-        const std::int64_t width = left == 4 ? 2 : std::min<std::int64_t>(kPanel, left);
+        const std::int64_t width = left == 4 ? 4 : std::min<std::int64_t>(kPanel, left);
         switch (width) {
             case 1: panel(c0, std::integral_constant<int, 1>{}); break;
             case 2: panel(c0, std::integral_constant<int, 2>{}); break;
             case 3: panel(c0, std::integral_constant<int, 3>{}); break;
+            case 4: panel(c0, std::integral_constant<int, 4>{}); break;
         }
         c0 += width * kLanes;
     }
+}
+
+/// Calls block(std::integral_constant<int, N>) once with N = rest, for 0 < rest <= sizeof...(Ns):
+/// the last rows of a pass run as one block of N rows, not N passes of one row.
+template <class Block, int... Ns>
+void block_of(std::int64_t rest, Block&& block, std::integer_sequence<int, Ns...>) {
+    ((rest == Ns + 1 ? block(std::integral_constant<int, Ns + 1>{}) : void()), ...);
 }
 
 /// scores (m x P, row-major) = X^T W + bias, X giving m examples of d features (X[i]: example i).
@@ -106,7 +116,8 @@ void compute_scores(const float* W, const float* bias, const Rows& X, std::int64
         constexpr int E = rows_per_block(V);
         std::int64_t i = 0;
         for (; i + E <= m; i += E) scores_block<E, V>(W, bias, X, i, d, P, c0, scores);
-        for (; i < m; ++i) scores_block<1, V>(W, bias, X, i, d, P, c0, scores);
+        block_of(m - i, [&](auto rows) { scores_block<decltype(rows)::value, V>(W, bias, X, i, d, P, c0, scores); },
+                 std::make_integer_sequence<int, E - 1>{});
     });
 }
 
@@ -139,7 +150,8 @@ void update_weights(float* W, const float* decay, const Rows& X, const float* G,
         constexpr int R = rows_per_block(V);
         std::int64_t k = 0;
         for (; k + R <= d; k += R) update_block<R, V>(W, decay, X, G, P, m, k, c0);
-        for (; k < d; ++k) update_block<1, V>(W, decay, X, G, P, m, k, c0);
+        block_of(d - k, [&](auto rows) { update_block<decltype(rows)::value, V>(W, decay, X, G, P, m, k, c0); },
+                 std::make_integer_sequence<int, R - 1>{});
     });
 }
 

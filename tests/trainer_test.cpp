@@ -150,6 +150,26 @@ TEST_CASE("models trained side by side equal each model trained alone", "[traine
     }
 }
 
+TEST_CASE("a model's arithmetic is the same bits whatever its neighbours", "[trainer]") {
+    // 10 classes: 1, 3, 6, 7, 9 and 12 models fill 1, 2, 4, 5, 6 and 8 vectors of 16 (fewer with
+    // narrower vectors), so every panel width and its last blocks are taken; 13 features and batches of
+    // 7 and 13 leave partial blocks of weight rows and of examples.
+    const Dataset data = make_synthetic(60, 13, 10, 8);
+    const int batch = GENERATE(7, 13);
+    INFO("batch size " << batch);
+    const ModelSpec first{0.01, 0.3};
+    const std::vector<SoftmaxModel> alone = train(data.view(), 10, batch, {first}, 5, 2);
+    check_close(alone[0], reference_sgd(data.view(), 10, batch, first, 5, 2), 1e-5);
+    for (const std::size_t count : {3, 6, 7, 9, 12}) {
+        INFO(count << " models");
+        std::vector<ModelSpec> specs{first};
+        for (std::size_t m = 1; m < count; ++m) specs.push_back({0.001 * static_cast<double>(m), 0.05 * static_cast<double>(m)});
+        const std::vector<SoftmaxModel> together = train(data.view(), 10, batch, specs, 5, 2);
+        CHECK(bitwise_equal(together[0], alone[0]));
+        check_close(together[count - 1], reference_sgd(data.view(), 10, batch, specs[count - 1], 5, 2), 1e-5);
+    }
+}
+
 TEST_CASE("training is deterministic given the seed", "[trainer]") {
     const Dataset data = make_synthetic(50, 6, 4, 5);
     const std::vector<SoftmaxModel> first = train(data.view(), 4, 7, kThreeModels, 23, 2);
