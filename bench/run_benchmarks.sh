@@ -9,10 +9,11 @@
 #
 # Steps: build hypergrid (scripts/setup.sh build); single-core float32 probe (bench/gemm_probe.cpp: FMA peak,
 # Eigen GEMM); section 1 on bench/perf_grid.toml: peer (float64, 2 ranks) and hypergrid (2 ranks) alternating
-# RUNS times, hypergrid at 1 rank RUNS times, the peer in float32 at 2 ranks once, hypergrid at 4 ranks once
-# (oversubscribed, for the memory ratio 4 vs 1 rank); section 2: the default sweep configs/fashion_mnist.toml
-# at 1 and 2 ranks, once each. Every run goes through bench/pss_sampler.py, which times the mpirun command
-# and samples the total Pss of the ranks. Works as root and as a user (scripts/mpirun.sh).
+# RUNS times, hypergrid at 1 rank RUNS times alternating with two independent 1-rank runs at once (one per
+# core: what the cores give when nothing is shared, the ceiling of 1 -> 2 efficiency), the peer in float32
+# at 2 ranks once, hypergrid at 4 ranks once (oversubscribed, for the memory ratio 4 vs 1 rank); section 2:
+# the default sweep configs/fashion_mnist.toml at 1 and 2 ranks, once each. Every run goes through
+# bench/pss_sampler.py, which times the mpirun command and samples the total Pss of the ranks. Works as root and as a user (scripts/mpirun.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -146,6 +147,11 @@ print("%9.2f s   peak total PSS %7.1f MB   sampler CPU %5.2f s   load avg %s" % 
 hypergrid() {  # hypergrid LABEL RANKS CONFIG
   run "$1" hypergrid scripts/mpirun.sh -np "$2" build/hypergrid run "$3" --output "$tmp/runs/$1/out"
 }
+pair() {  # pair LABEL CONFIG: two independent 1-rank runs at once, each bound to a core of its own
+  local script='for core in 0 1; do scripts/mpirun.sh -np 1 --cpu-set $core --bind-to core build/hypergrid run "$1"'
+  script+=' --output "$2/$core" >"$2/$core.log" 2>&1 & done; wait -n && wait -n'
+  run "$1" hypergrid bash -c "$script" pair "$2" "$tmp/runs/$1"
+}
 peer() {  # peer LABEL DTYPE: 2 ranks, one BLAS thread each, without this machine's OpenBLAS overrides
   run "$1" numpy_peer.py env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
       scripts/mpirun.sh -np 2 "$PY" bench/numpy_peer.py --dtype "$2" "${peer_args[@]}"
@@ -156,7 +162,10 @@ for ((i = 1; i <= RUNS; i++)); do
   [[ $SKIP_PEER == 1 ]] || peer "peer64-$i" float64
   hypergrid "hg2-$i" 2 "$perf_config"
 done
-for ((i = 1; i <= RUNS; i++)); do hypergrid "hg1-$i" 1 "$perf_config"; done
+for ((i = 1; i <= RUNS; i++)); do
+  hypergrid "hg1-$i" 1 "$perf_config"
+  (($(nproc) < 2)) || pair "pair-$i" "$perf_config"
+done
 [[ $SKIP_PEER == 1 ]] || peer peer32-1 float32
 hypergrid hg4-1 4 "$perf_config"
 echo "section 2 runs: $default_config"
@@ -367,6 +376,11 @@ if t1 and t2:
     print(f"  parallel efficiency 1 -> 2 ranks, T1 / (2 T2): whole run (wall) {efficiency:.2f}   (target >= 0.90: "
           f"{'met' if efficiency >= 0.9 else 'NOT met'}), training phases (sweep + final) "
           f"{fmt(ratio(training('hg1'), 2 * training('hg2')))}")
+t_pair = wall("pair")
+if t1 and t_pair:
+    print(f"  this machine's own 1 -> 2 scaling: two independent 1-rank runs at once, one per core, take "
+          f"{t_pair:.2f} s (median wall, both done)\n      against {t1:.2f} s for one alone: no 2-rank run can exceed an "
+          f"efficiency of about {t1 / t_pair:.2f} here")
 if plan:
     print(f"  plan for 2 ranks: {plan.strip(';').replace(';', '; ')}")
 p4, p1 = pss_total("hg4"), pss_total("hg1")
