@@ -13,7 +13,8 @@
 # core: what the cores give when nothing is shared, the ceiling of 1 -> 2 efficiency), the peer in float32
 # at 2 ranks once, hypergrid at 4 ranks once (oversubscribed, for the memory ratio 4 vs 1 rank); section 2:
 # the default sweep configs/fashion_mnist.toml at 1 and 2 ranks, once each. Every run goes through
-# bench/pss_sampler.py, which times the mpirun command and samples the total Pss of the ranks. Works as root and as a user (scripts/mpirun.sh).
+# bench/pss_sampler.py, which times the mpirun command and samples the total Pss of the ranks. Works as root
+# and as a user (scripts/mpirun.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
