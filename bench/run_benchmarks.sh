@@ -380,8 +380,8 @@ if t1 and t2:
 t_pair = wall("pair")
 if t1 and t_pair:
     print(f"  this machine's own 1 -> 2 scaling: two independent 1-rank runs at once, one per core, take "
-          f"{t_pair:.2f} s (median wall, both done)\n      against {t1:.2f} s for one alone: no 2-rank run can exceed an "
-          f"efficiency of about {t1 / t_pair:.2f} here")
+          f"{t_pair:.2f} s (median wall, both done)\n      against {t1:.2f} s for one alone: {t1 / t_pair:.2f}, the "
+          f"efficiency of a 2-rank run that lost nothing to balance, communication or serial parts")
 if plan:
     print(f"  plan for 2 ranks: {plan.strip(';').replace(';', '; ')}")
 p4, p1 = pss_total("hg4"), pss_total("hg1")

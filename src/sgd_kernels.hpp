@@ -82,9 +82,9 @@ void scores_block(const float* W, const float* bias, const Rows& X, std::int64_t
 }
 
 /// Calls panel(c0, std::integral_constant<int, V>) for each panel of whole vectors across P columns,
-/// V = its width in vectors: kPanel, or what is left at the end, where 4 vectors run as one panel of
-/// 4 (6 rows per block) rather than 3 + 1, whose single vector leaves the registers half used: that
-/// measured 0-6% faster than 2 + 2, the gain growing with the batch size.
+/// V = its width in vectors: kPanel, or what is left at the end, except that 4 vectors left run as
+/// one panel of 4 (6 rows per block with AVX-512): 3 + 1 would leave the last panel's registers half
+/// used, and one panel of 4 measured 0-6% faster than 2 + 2, more for larger batches.
 template <class Panel>
 void for_each_panel(std::int64_t P, Panel&& panel) {
     for (std::int64_t c0 = 0; c0 < P;) {
