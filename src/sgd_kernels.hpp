@@ -7,6 +7,11 @@
 // Every output element is summed in a fixed order (over features for scores, over the examples of
 // the batch for the update) whatever its column, so a model's arithmetic does not depend on the
 // models beside it.
+//
+// The inner loops are unrolled 4 times: each step of the score loop advances one pointer per example
+// of the block, which unrolling pays once per 4 features. Measured with both variants in one process
+// (batch by batch, so the host's noise cancels): 3-6% faster at 96 columns, 7-11% at 32; the order
+// of every sum is unchanged, so the results are the same bits.
 
 #include <algorithm>
 #include <cstdint>
@@ -71,6 +76,7 @@ void scores_block(const float* W, const float* bias, const Rows& X, std::int64_t
         const Vec b = load(bias + c0 + v * kLanes);
         for (int e = 0; e < E; ++e) acc[e][v] = b;
     }
+#pragma GCC unroll 4  // see the top of this file
     for (std::int64_t k = 0; k < d; ++k) {
         Vec w[V];
         for (int v = 0; v < V; ++v) w[v] = load(W + k * P + c0 + v * kLanes);
@@ -130,6 +136,7 @@ void update_block(float* W, const float* decay, const Rows& X, const float* G, s
         const Vec s = load(decay + c0 + v * kLanes);
         for (int r = 0; r < R; ++r) acc[r][v] = s * load(W + (k + r) * P + c0 + v * kLanes);
     }
+#pragma GCC unroll 4  // see the top of this file
     for (std::int64_t i = 0; i < m; ++i) {
         const float* x = X[i] + k;
         Vec g[V];
