@@ -11,7 +11,7 @@
 # Eigen GEMM; run again at the end, the larger FMA peak counting); section 1 on bench/perf_grid.toml: peer
 # (float64, 2 ranks) and hypergrid (2 ranks) alternating RUNS times, hypergrid at 1 rank RUNS times
 # alternating with two independent 1-rank runs at once (one per core: what the cores give when nothing is
-# shared, the ceiling of 1 -> 2 efficiency), the peer in float32 at 2 ranks once, hypergrid at 4 ranks once
+# shared, a yardstick for 1 -> 2 efficiency), the peer in float32 at 2 ranks once, hypergrid at 4 ranks once
 # (oversubscribed, for the memory ratio 4 vs 1 rank); section 2: the default sweep configs/fashion_mnist.toml
 # at 1 and 2 ranks, once each. Every run goes through bench/pss_sampler.py, which times the mpirun command
 # and samples the total Pss of the ranks. Works as root and as a user (scripts/mpirun.sh).
