@@ -151,9 +151,9 @@ TEST_CASE("models trained side by side equal each model trained alone", "[traine
 }
 
 TEST_CASE("a model's arithmetic is the same bits whatever its neighbours", "[trainer]") {
-    // 10 classes: 1, 3, 6, 7, 9 and 12 models fill 1, 2, 4, 5, 6 and 8 vectors of 16 (fewer with
-    // narrower vectors), so every panel width and its last blocks are taken; 13 features and batches of
-    // 7 and 13 leave partial blocks of weight rows and of examples.
+    // 10 classes: 1, 3, 6, 7, 9 and 12 models fill 1, 2, 4, 5, 6 and 8 vectors of 16 floats (AVX-512;
+    // narrower vectors make other mixes), so every panel width and its last blocks are taken; 13
+    // features and batches of 7 and 13 leave partial blocks of weight rows and of examples.
     const Dataset data = make_synthetic(60, 13, 10, 8);
     const int batch = GENERATE(7, 13);
     INFO("batch size " << batch);
