@@ -41,12 +41,7 @@ ReadDataset read_dataset(const DataSource& source, std::optional<double> scale) 
     return data;
 }
 
-void ReadDataset::decode_features_into(float* out) const {
-    features.decode_into(out);
-    if (divisor == 1.0) return;
-    const std::int64_t n = count() * dims();
-    for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(static_cast<double>(out[i]) / divisor);
-}
+void ReadDataset::decode_features_into(float* out) const { features.decode_into(out, divisor); }
 
 Dataset ReadDataset::decode() const {
     Dataset data;

@@ -105,8 +105,9 @@ public:
 
         data.features.rows = static_cast<std::int64_t>(data.labels.size());
         data.features.integer_source = all_integral_;
-        data.features.decode_into = [values = std::make_shared<const std::vector<float>>(std::move(values_))](float* out) {
-            std::copy(values->begin(), values->end(), out);
+        data.features.decode_into = [values = std::make_shared<const std::vector<float>>(std::move(values_))](
+                                        float* out, double divisor) {
+            std::transform(values->begin(), values->end(), out, [divisor](float v) { return scaled(v, divisor); });
         };
         return data;
     }

@@ -319,7 +319,7 @@ FeatureTable feature_table(const std::filesystem::path& file, std::shared_ptr<co
     table.rows = rows;
     table.cols = cols;
     table.integer_source = is_integer(array.type);
-    table.decode_into = [file, bytes = std::move(bytes), array, cols](float* out) {
+    table.decode_into = [file, bytes = std::move(bytes), array, cols](float* out, double divisor) {
         with_element_type(array.type, [&](auto tag) {
             using T = decltype(tag);
             const bool swap = sizeof(T) > 1 && array.big_endian != host_is_big_endian;
@@ -334,7 +334,7 @@ FeatureTable feature_table(const std::filesystem::path& file, std::shared_ptr<co
                                        " is not a finite float");
                     }
                 }
-                out[i] = converted;
+                out[i] = scaled(converted, divisor);
             }
         });
     };

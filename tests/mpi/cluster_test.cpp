@@ -95,7 +95,7 @@ std::vector<ReadDataset> as_read(const std::vector<Dataset>& datasets) {
         ReadDataset r;
         r.features.rows = data.count;
         r.features.cols = data.dims;
-        r.features.decode_into = [values = data.features](float* out) { std::copy(values.begin(), values.end(), out); };
+        r.features.decode_into = [values = data.features](float* out, double) { std::copy(values.begin(), values.end(), out); };
         r.labels = data.labels;
         read.push_back(std::move(r));
     }
@@ -289,7 +289,7 @@ TEST_CASE("share_per_node agrees on a loader's failure", "[mpi]") {
             cluster.share_per_node(
                 [] {
                     std::vector<ReadDataset> read = as_read(two_datasets());
-                    read[1].features.decode_into = [](float*) { throw InputError("data.npy: value nan is not a finite float"); };
+                    read[1].features.decode_into = [](float*, double) { throw InputError("data.npy: value nan is not a finite float"); };
                     return read;
                 },
                 shared);
