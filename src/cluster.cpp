@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <boost/optional.hpp>
 
 namespace hypergrid {
@@ -33,7 +34,12 @@ enum Tag : int {
     kCancel,       ///< rank 0 -> worker: abandon the side task
     kSideDone,     ///< worker -> rank 0: (1 if I was asked to stop, the side task's payload; empty: abandoned)
     kSideAck,      ///< rank 0 -> worker: received (payload: 1 if a kCancel is on its way to drain)
+    kHandOver,     ///< worker -> rank 0: (leg, the state it hands over)
+    kWantState,    ///< worker -> rank 0: the leg whose state I wait for (exactly one kState answers)
+    kState,        ///< rank 0 -> worker: the state asked for, or empty: the sweep is stopping
 };
+
+constexpr auto kIdleWait = std::chrono::microseconds(200);  // between checks when there is nothing to do
 
 constexpr std::int64_t kAlignment = 64;  // each array starts on a cache line
 
@@ -172,18 +178,39 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
             }
             if (stopped || stop_requested()) throw SweepStopped{};
         };
+        bool state_owed = false;  // asked rank 0 for a state, not yet received
+        const Relay relay{
+            [&](std::int64_t from) {
+                world.send(0, kWantState, from);
+                state_owed = true;
+                while (!world.iprobe(0, kState)) {
+                    poll();
+                    std::this_thread::sleep_for(kIdleWait);
+                }
+                std::vector<double> state;
+                world.recv(0, kState, state);
+                state_owed = false;
+                if (state.empty()) throw SweepStopped{};
+                return state;
+            },
+            [&](std::int64_t from, std::vector<double> state) { world.send(0, kHandOver, std::make_pair(from, state)); }};
         while (true) {
             receive(pending.empty());
             if (pending.empty()) break;  // closed and nothing left
             const std::int64_t unit = pending.front();
             pending.pop_front();
             try {
-                if (!stopped) run(unit, report, poll);
+                if (!stopped) run(unit, report, poll, relay);
             } catch (const SweepStopped&) {
                 stopped = true;
             }
             stopped = stopped || stop_requested();
             world.send(0, kIdle, static_cast<int>(stopped));  // one per assigned unit, run or not
+            if (state_owed) {  // stopped while waiting: rank 0 answers once it learns of the stop
+                std::vector<double> ignored;
+                world.recv(0, kState, ignored);
+                state_owed = false;
+            }
         }
         std::int64_t task = -1;  // idle now: rank 0 may have a side task for us
         world.recv(0, kSide, task);
@@ -230,6 +257,17 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
     std::vector<std::int64_t> side_running(workers, -1);  // index 0: rank 0's own
     std::vector<int> cancel_sent(workers, 0);
     std::vector<std::int64_t> side_done;
+    std::map<std::int64_t, std::vector<double>> states;  // handed over, not yet taken: by leg
+    std::map<std::int64_t, int> waiting;                 // the worker waiting for each leg's state
+    auto deliver = [&](std::int64_t from, std::vector<double> state) {
+        const auto worker = waiting.find(from);
+        if (worker == waiting.end()) {
+            states[from] = std::move(state);
+            return;
+        }
+        world.send(worker->second, kState, state);
+        waiting.erase(worker);
+    };
     auto wanted_side_task = [&]() -> std::int64_t { return stopping || !side.pick ? -1 : side.pick(); };
     auto side_task_to_start = [&]() -> std::int64_t {
         const std::int64_t task = wanted_side_task();
@@ -264,6 +302,8 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
         stopping = true;
         for (int worker = 1; worker < size(); ++worker)
             if (outstanding[static_cast<std::size_t>(worker)] > 0) world.send(worker, kStop, 0);
+        for (const auto& [from, worker] : waiting) world.send(worker, kState, std::vector<double>{});
+        waiting.clear();
         cancel_unwanted_side_tasks();
     };
     // Handles one pending message, if any; messages of one source arrive in the order sent.
@@ -287,6 +327,22 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
             }
             side_running[w] = -1;
             if (done.first) begin_stop();
+        } else if (pending->tag() == kHandOver) {
+            std::pair<std::int64_t, std::vector<double>> handed;
+            world.recv(source, kHandOver, handed);
+            deliver(handed.first, std::move(handed.second));
+        } else if (pending->tag() == kWantState) {
+            std::int64_t from = 0;
+            world.recv(source, kWantState, from);
+            const auto state = states.find(from);
+            if (stopping) {
+                world.send(source, kState, std::vector<double>{});
+            } else if (state != states.end()) {
+                world.send(source, kState, state->second);
+                states.erase(state);
+            } else {
+                waiting[from] = source;
+            }
         } else {
             int worker_stopped = 0;
             world.recv(source, kIdle, worker_stopped);
@@ -307,6 +363,20 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
             if (!offered[worker] || side_running[worker] >= 0) return false;
         return true;
     };
+    const Relay own_relay{
+        [&](std::int64_t from) {
+            while (true) {
+                const auto state = states.find(from);
+                if (state != states.end()) {
+                    std::vector<double> taken = std::move(state->second);
+                    states.erase(state);
+                    return taken;
+                }
+                poll();  // serves the others, the leg's rank among them; throws on a stop
+                std::this_thread::sleep_for(kIdleWait);
+            }
+        },
+        deliver};
     // Rank 0's own side task: abandoned as soon as it is no longer the one picked.
     auto run_own_side_task = [&](std::int64_t task) {
         side_running[0] = task;
@@ -326,7 +396,7 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
         for (int worker = 1; worker < size(); ++worker) assign(worker);
     try {
         for (std::int64_t unit = next(0); unit >= 0 && !stopping; unit = next(0)) {
-            run(unit, collect, poll);
+            run(unit, collect, poll, own_relay);
             poll();  // serve the others between two short units too
         }
     } catch (const SweepStopped&) {
@@ -337,7 +407,7 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
     while (!workers_done()) {
         if (stop_requested()) begin_stop();
         if (const std::int64_t task = side_task_to_start(); task >= 0) run_own_side_task(task);
-        else if (!serve_one()) std::this_thread::sleep_for(std::chrono::microseconds(200));
+        else if (!serve_one()) std::this_thread::sleep_for(kIdleWait);
     }
     bool complete = !stopping;
     mpi::broadcast(world, complete, 0);

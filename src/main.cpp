@@ -187,14 +187,15 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     std::vector<bool> done(static_cast<std::size_t>(grid.size()));
     for (const std::int64_t trial : done_ids) done[static_cast<std::size_t>(trial)] = true;
 
-    // 4. Plan: units of work, handed out longest first (rank 0 computes too).
+    // 4. Plan: units of work, cut into legs that balance the ranks (rank 0 computes too).
     const hg::WorkPlan plan(grid, data.classes, config.run.models_per_unit, data.split.train.count,
                             hg::packing_for(cluster.size(), shards == 1 ? final_scale(data) : 0),
                             {shard, shards, &done});
-    hg::UnitQueue queue(plan.costs(), cluster.size(), config.run.dynamic_schedule);
+    const std::vector<hg::Leg> legs = hg::relay_schedule(plan.costs(), plan.epochs(), cluster.size(), plan.final_cost());
+    hg::UnitQueue queue(legs, cluster.size(), config.run.dynamic_schedule);
     if (log)
         *log << "hypergrid " << HYPERGRID_VERSION << ": " << grid.size() << " trials (shard " << shard << "/" << shards << ", "
-             << done_ids.size() << " already in the journal) in " << plan.size() << " units on " << cluster.size()
+             << done_ids.size() << " already in the journal) in " << plan.size() << " units (" << legs.size() << " legs) on " << cluster.size()
              << " ranks; " << data.split.train.count << " train, " << data.split.validation.count << " validation, "
              << data.test.count << " test examples, " << data.split.train.dims << " features, " << data.classes
              << " classes" << std::endl;
@@ -215,11 +216,15 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
         }};
     const bool complete = cluster.run_sweep(
         [&](int rank) { return queue.next(rank); },
-        [&](std::int64_t unit, const hg::Cluster::Report& report, const std::function<void()>& poll) {
-            hg::train_unit(plan.unit(static_cast<std::size_t>(unit)), data, cluster.rank(), report, poll);
+        [&](std::int64_t leg, const hg::Cluster::Report& report, const std::function<void()>& poll,
+            const hg::Cluster::Relay& relay) {
+            const hg::Leg& planned = legs[static_cast<std::size_t>(leg)];
+            const hg::LegLinks links{[&] { return relay.receive(planned.after); },
+                                     [&](std::vector<double> state) { relay.hand_over(leg, std::move(state)); }};
+            hg::train_unit(plan.unit(planned), data, cluster.rank(), report, poll, links);
         },
         [&](const std::vector<hg::TrialResult>& results) { journal->append(progress->add(results)); },
-        hg::stop_requested, plan.size() >= 16 * static_cast<std::size_t>(cluster.size()) ? 2 : 1, final_ahead);
+        hg::stop_requested, legs.size() >= 16 * static_cast<std::size_t>(cluster.size()) ? 2 : 1, final_ahead);
     clock.lap("sweep");
     std::vector<double> peak_memory = cluster.gather_to_root(hg::peak_resident_mb());
     if (!cluster.is_root()) return complete ? 0 : hg::kExitStopped;

@@ -4,6 +4,8 @@
 #include "sgd_kernels.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 namespace hypergrid {
 
@@ -75,6 +77,26 @@ std::vector<Metrics> SideBySideTrainer::evaluate(const DatasetView& data) const 
 SoftmaxModel SideBySideTrainer::model(std::size_t m) const {
     const auto first = static_cast<Eigen::Index>(m) * classes_;
     return {weights_.middleCols(first, classes_), bias_.segment(first, classes_)};
+}
+
+std::vector<double> SideBySideTrainer::state() const {
+    std::vector<double> values;
+    values.reserve(static_cast<std::size_t>((weights_.rows() + 1) * width_));
+    for (Eigen::Index i = 0; i < weights_.rows(); ++i)
+        values.insert(values.end(), weights_.row(i).data(), weights_.row(i).data() + width_);
+    values.insert(values.end(), bias_.data(), bias_.data() + width_);
+    return values;
+}
+
+void SideBySideTrainer::restore(const std::vector<double>& state) {
+    const auto expected = static_cast<std::size_t>((weights_.rows() + 1) * width_);
+    if (state.size() != expected)
+        throw std::invalid_argument("SideBySideTrainer::restore: " + std::to_string(state.size()) +
+                                    " values for a state of " + std::to_string(expected));
+    const double* value = state.data();
+    for (Eigen::Index i = 0; i < weights_.rows(); ++i, value += width_)
+        std::copy(value, value + width_, weights_.row(i).data());
+    std::copy(value, value + width_, bias_.data());
 }
 
 }  // namespace hypergrid

@@ -20,18 +20,26 @@ std::vector<ModelSpec> model_specs(const WorkUnit& unit) {
 
 void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
                 const std::function<void(const std::vector<TrialResult>&)>& report,
-                const std::function<void()>& poll) {
+                const std::function<void()>& poll, const LegLinks& links) {
     using Clock = std::chrono::steady_clock;
-    const Clock::time_point start = Clock::now();
     SideBySideTrainer trainer(data.split.train, data.classes, unit.batch_size, model_specs(unit), data.seed);
+    double seconds_before = 0;  // in the legs before this one
+    if (unit.continues_a_leg()) {
+        std::vector<double> state = links.receive();
+        seconds_before = state.back();
+        state.pop_back();
+        trainer.restore(state);
+    }
+    const Clock::time_point start = Clock::now();
+    const auto seconds = [&] { return seconds_before + std::chrono::duration<double>(Clock::now() - start).count(); };
     std::size_t checkpoint = 0;
-    for (int epoch = 0; epoch < unit.epochs(); ++epoch) {
+    while (checkpoint < unit.checkpoints.size() && unit.checkpoints[checkpoint] <= unit.first_epoch) ++checkpoint;
+    for (int epoch = unit.first_epoch; epoch < unit.last_epoch; ++epoch) {
         trainer.run_epoch(epoch, poll);
         for (; checkpoint < unit.checkpoints.size() && unit.checkpoints[checkpoint] == epoch + 1; ++checkpoint) {
             const std::vector<Metrics> metrics = trainer.evaluate(data.split.validation);
             // Each trial's share of the unit's time so far: the models trained side by side split it.
-            const double seconds = std::chrono::duration<double>(Clock::now() - start).count() /
-                                   static_cast<double>(unit.model_count());
+            const double share = seconds() / static_cast<double>(unit.model_count());
             std::vector<TrialResult> results;
             for (std::size_t m = 0; m < unit.model_count(); ++m) {
                 if (unit.trials[m][checkpoint] == kNoTrial) continue;
@@ -42,13 +50,18 @@ void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
                 r.val_cross_entropy = metrics[m].cross_entropy;
                 r.val_accuracy = metrics[m].accuracy;
                 r.status = std::isfinite(r.val_cost) ? TrialStatus::ok : TrialStatus::diverged;
-                r.seconds = seconds;
+                r.seconds = share;
                 r.rank = rank;
                 results.push_back(r);
             }
             report(results);
         }
         poll();
+    }
+    if (unit.hands_over()) {
+        std::vector<double> state = trainer.state();
+        state.push_back(seconds());
+        links.hand_over(std::move(state));
     }
 }
 

@@ -49,12 +49,6 @@ std::vector<WorkUnit> units_for_ranks(const Grid& grid, int models_per_unit, int
     return units;
 }
 
-/// The expected time of the longest-first assignment of `costs` to `ranks` ranks: the largest load.
-double makespan_of(const std::vector<double>& costs, int ranks) {
-    const std::vector<double> loads = rank_loads(costs, ranks);
-    return *std::max_element(loads.begin(), loads.end());
-}
-
 /// Checks that two packings hold the same units: the same models, trials and checkpoints, in order.
 void check_same_units(const std::vector<WorkUnit>& a, const std::vector<WorkUnit>& b) {
     REQUIRE(a.size() == b.size());
@@ -303,22 +297,25 @@ TEST_CASE("packing_for keeps, of the cuts up to three units per rank, the one ex
     for (const int ranks : {1, 2, 3, 4, 5, 8, 16}) {
         INFO(ranks << " ranks");
         const WorkPlan chosen(grid, kClasses, 9, kExamples, packing_for(ranks));
-        const double time = makespan_of(chosen.costs(), ranks);
+        const double time = relay_end(chosen.costs(), ranks);
         // Every cut on the way (one more unit at a time) is expected to take at least as long; and
         // where it has fewer units than the chosen one, strictly longer.
         for (std::int64_t units = 1; units <= packing_for(ranks).min_units; ++units) {
             const WorkPlan cut(grid, kClasses, 9, kExamples, Packing{units, 0});
             INFO("cut of " << cut.size() << " units");
-            CHECK(time <= makespan_of(cut.costs(), ranks));
-            if (cut.size() < chosen.size()) CHECK(time < makespan_of(cut.costs(), ranks));
+            CHECK(time <= relay_end(cut.costs(), ranks));
+            if (cut.size() < chosen.size()) CHECK(time < relay_end(cut.costs(), ranks));
         }
     }
-    // 2 ranks: splitting one group (the largest batch, cheapest per model) beats splitting all three,
-    // whose narrower units cost more per model.
-    const WorkPlan two(grid, kClasses, 9, kExamples, packing_for(2));
-    std::vector<std::pair<int, std::size_t>> units;  // batch size, models
-    for (std::size_t u = 0; u < two.size(); ++u) units.emplace_back(two.unit(u).batch_size, two.unit(u).model_count());
-    CHECK(units == std::vector<std::pair<int, std::size_t>>{{32, 9}, {64, 9}, {128, 6}, {128, 3}});
+    // 2 ranks: relay legs balance three whole units, which narrower units would only make dearer;
+    // 4 ranks: the longest unit (a quarter of the work is less) is worth splitting.
+    for (const auto& [ranks, expected] : std::vector<std::pair<int, std::vector<std::pair<int, std::size_t>>>>{
+             {2, {{32, 9}, {64, 9}, {128, 9}}}, {4, {{32, 6}, {32, 3}, {64, 6}, {64, 3}, {128, 6}, {128, 3}}}}) {
+        const WorkPlan plan(grid, kClasses, 9, kExamples, packing_for(ranks));
+        std::vector<std::pair<int, std::size_t>> units;  // batch size, models
+        for (std::size_t u = 0; u < plan.size(); ++u) units.emplace_back(plan.unit(u).batch_size, plan.unit(u).model_count());
+        CHECK(units == expected);
+    }
 }
 
 TEST_CASE("with the final model counted, packing_for keeps the cut whose units and final end soonest", "[plan]") {
@@ -334,7 +331,7 @@ TEST_CASE("with the final model counted, packing_for keeps the cut whose units a
             const Hyperparameters h = grid.at(t);
             mean += unit_cost(h.epochs, h.batch_size, 1, kClasses) * scale * kExamples / static_cast<double>(grid.size());
         }
-        for (const int ranks : {1, 2, 3, 4}) {
+        for (int ranks = 1; ranks <= 8; ++ranks) {
             INFO(grid.size() << " trials, " << ranks << " ranks");
             const WorkPlan chosen(grid, kClasses, 9, kExamples, packing_for(ranks, scale));
             if (ranks == 1) {
@@ -342,10 +339,7 @@ TEST_CASE("with the final model counted, packing_for keeps the cut whose units a
                 continue;
             }
             CHECK(chosen.final_cost() == Approx(mean).epsilon(1e-9));
-            const auto end = [&](const std::vector<double>& costs) {
-                const std::vector<double> loads = rank_loads(costs, ranks);
-                return std::max(max_of(loads), *std::min_element(loads.begin(), loads.end()) + mean);
-            };
+            const auto end = [&](const std::vector<double>& costs) { return relay_end(costs, ranks, mean); };
             for (std::int64_t units = 1; units <= packing_for(ranks).min_units; ++units) {
                 const WorkPlan cut(grid, kClasses, 9, kExamples, Packing{units, 0});
                 INFO("cut of " << cut.size() << " units");
@@ -371,7 +365,7 @@ TEST_CASE("units depend only on the grid and min_units", "[plan]") {
     }
 }
 
-TEST_CASE("assign_longest_first assigns each unit once within the greedy bound; rank_loads sums it", "[plan]") {
+TEST_CASE("assign_longest_first assigns each unit once within the greedy bound", "[plan]") {
     for (const std::vector<double>& costs : cost_vectors()) {
         const double total = std::accumulate(costs.begin(), costs.end(), 0.0);
         const double largest = max_of(costs);
@@ -389,21 +383,6 @@ TEST_CASE("assign_longest_first assigns each unit once within the greedy bound; 
             // the mean plus one unit.
             CHECK(max_of(load) <= total / ranks + largest + 1e-9 * total);
             if (ranks >= static_cast<int>(costs.size())) CHECK(max_of(load) == largest);  // one unit each
-            CHECK(rank_loads(costs, ranks) == load);
-
-            const std::vector<std::vector<std::size_t>> lists = units_per_rank(costs, ranks);
-            REQUIRE(lists.size() == static_cast<std::size_t>(ranks));
-            std::vector<int> times(costs.size(), 0);
-            for (std::size_t r = 0; r < lists.size(); ++r) {
-                for (std::size_t i = 0; i < lists[r].size(); ++i) {
-                    const std::size_t unit = lists[r][i];
-                    REQUIRE(unit < costs.size());
-                    ++times[unit];
-                    CHECK(owner[unit] == static_cast<int>(r));
-                    if (i > 0) CHECK(costs[lists[r][i - 1]] >= costs[unit]);  // runs longest first
-                }
-            }
-            CHECK(std::all_of(times.begin(), times.end(), [](int t) { return t == 1; }));
         }
     }
 }
@@ -411,23 +390,146 @@ TEST_CASE("assign_longest_first assigns each unit once within the greedy bound; 
 TEST_CASE("assign_longest_first breaks ties towards the lower rank and the lower unit", "[plan]") {
     SECTION("equal costs deal round-robin") {
         CHECK(assign_longest_first({1, 1, 1, 1, 1, 1}, 3) == std::vector<int>{0, 1, 2, 0, 1, 2});
-        CHECK(units_per_rank({1, 1, 1, 1, 1, 1}, 3) ==
-              std::vector<std::vector<std::size_t>>{{0, 3}, {1, 4}, {2, 5}});
     }
     SECTION("longest first, then the least-loaded rank") {
         // order 0 (4), 1 (2), 2 (2), 3 (1): 0 -> r0; 1 -> r1; 2 -> r1 (2 < 4); loads 4, 4 tie: 3 -> r0
         CHECK(assign_longest_first({4, 2, 2, 1}, 2) == std::vector<int>{0, 1, 1, 0});
         // order 2 (9), 0 (3), 1 (3), 3 (1): 2 -> r0; 0 -> r1; 1 -> r2; 3 -> r1 (3 = 3, lower rank)
         CHECK(assign_longest_first({3, 3, 9, 1}, 3) == std::vector<int>{1, 2, 0, 1});
-        CHECK(units_per_rank({3, 3, 9, 1}, 3) == std::vector<std::vector<std::size_t>>{{2}, {0, 3}, {1}});
     }
     SECTION("more ranks than units leaves the higher ranks idle") {
         CHECK(assign_longest_first({1, 2, 3}, 5) == std::vector<int>{2, 1, 0});
-        CHECK(units_per_rank({1, 2, 3}, 5) == std::vector<std::vector<std::size_t>>{{2}, {1}, {0}, {}, {}});
     }
     SECTION("no units") {
         CHECK(assign_longest_first({}, 4).empty());
-        CHECK(units_per_rank({}, 2) == std::vector<std::vector<std::size_t>>{{}, {}});
+    }
+}
+
+TEST_CASE("relay_schedule cuts the overflowing unit in two legs that wrap around to the next rank", "[plan]") {
+    // T = 15: rank 0 takes unit 0 and the last 5 epochs of unit 1; rank 1 opens with unit 1's first
+    // 5 epochs, which it hands over, then unit 2.
+    const std::vector<Leg> legs = relay_schedule({10, 10, 10}, {10, 10, 10}, 2);
+    REQUIRE(legs.size() == 4);
+    const auto fields = [](const Leg& l) { return std::tuple{l.unit, l.first_epoch, l.last_epoch, l.rank, l.start, l.cost, l.after}; };
+    CHECK(fields(legs[0]) == std::tuple{std::size_t{0}, 0, 10, 0, 0.0, 10.0, std::int64_t{-1}});
+    CHECK(fields(legs[1]) == std::tuple{std::size_t{1}, 0, 5, 1, 0.0, 5.0, std::int64_t{-1}});
+    CHECK(fields(legs[2]) == std::tuple{std::size_t{2}, 0, 10, 1, 5.0, 10.0, std::int64_t{-1}});
+    CHECK(fields(legs[3]) == std::tuple{std::size_t{1}, 5, 10, 0, 10.0, 5.0, std::int64_t{1}});
+    CHECK(rank_loads(legs, 2) == std::vector<double>{15, 15});
+    // The final model's room goes to the last rank: T = (30 + 4) / 2 = 17.
+    CHECK(rank_loads(relay_schedule({10, 10, 10}, {10, 10, 10}, 2, 4), 2) == std::vector<double>{17, 13});
+    // One rank: whole units, longest first.
+    const std::vector<Leg> one = relay_schedule({1, 3, 2}, {4, 4, 4}, 1);
+    REQUIRE(one.size() == 3);
+    CHECK(std::vector<std::size_t>{one[0].unit, one[1].unit, one[2].unit} == std::vector<std::size_t>{1, 2, 0});
+    CHECK(relay_end({10, 10, 10}, 2) == 15);
+    CHECK(relay_end({10, 10, 10}, 4) == 10);  // the longest unit bounds it
+    CHECK(relay_end({10, 10, 10}, 2, 4) == 17);
+}
+
+TEST_CASE("relay_schedule runs every epoch of every unit once, each unit on at most two ranks, balanced", "[plan]") {
+    TestRandom random(7);
+    for (const std::vector<double>& costs : cost_vectors()) {
+        std::vector<int> epochs;
+        for (std::size_t u = 0; u < costs.size(); ++u) epochs.push_back(1 + static_cast<int>(random.uniform(0.0, 40.0)));
+        double per_epoch = 0;  // the largest cost of one epoch of a unit: the rounding of a cut
+        for (std::size_t u = 0; u < costs.size(); ++u) per_epoch = std::max(per_epoch, costs[u] / epochs[u]);
+        for (int ranks = 1; ranks <= 16; ++ranks)
+            for (const double final_cost : {0.0, 7.5}) {
+                INFO(costs.size() << " units, " << ranks << " ranks, final " << final_cost);
+                const std::vector<Leg> legs = relay_schedule(costs, epochs, ranks, final_cost);
+                const double bound = relay_end(costs, ranks, final_cost);
+                std::vector<std::vector<std::size_t>> of_unit(costs.size());
+                for (std::size_t i = 0; i < legs.size(); ++i) {
+                    const Leg& leg = legs[i];
+                    REQUIRE(leg.unit < costs.size());
+                    REQUIRE(leg.rank >= 0);
+                    REQUIRE(leg.rank < ranks);
+                    CHECK(leg.first_epoch < leg.last_epoch);
+                    if (i > 0) CHECK(legs[i - 1].start <= leg.start);  // ordered by planned start
+                    of_unit[leg.unit].push_back(i);
+                }
+                for (std::size_t u = 0; u < costs.size(); ++u) {
+                    INFO("unit " << u);
+                    const std::vector<std::size_t>& mine = of_unit[u];
+                    REQUIRE((mine.size() == 1 || mine.size() == 2));
+                    double cost = 0;
+                    for (const std::size_t i : mine) cost += legs[i].cost;
+                    CHECK(cost == Approx(costs[u]).epsilon(1e-12));
+                    const Leg& first = legs[mine.front()];
+                    CHECK(first.first_epoch == 0);
+                    CHECK(first.after == -1);
+                    if (mine.size() == 1) {
+                        CHECK(first.last_epoch == epochs[u]);
+                        continue;
+                    }
+                    // Two legs: the first hands over to the second, on another rank, planned to end
+                    // before the second starts, and handed out before it.
+                    const Leg& second = legs[mine.back()];
+                    CHECK(first.last_epoch == second.first_epoch);
+                    CHECK(second.last_epoch == epochs[u]);
+                    CHECK(second.after == static_cast<std::int64_t>(mine.front()));
+                    CHECK(first.rank != second.rank);
+                    CHECK(first.start + first.cost <= second.start + 1e-9 * bound);
+                }
+                // No rank's legs overlap; no rank exceeds the bound by more than a cut's rounding,
+                // and the last rank leaves room for the final model.
+                const std::vector<double> loads = rank_loads(legs, ranks);
+                for (int r = 0; r < ranks; ++r) {
+                    double end = 0;
+                    for (const Leg& leg : legs) {
+                        if (leg.rank != r) continue;
+                        CHECK(leg.start >= end - 1e-9 * bound);
+                        end = leg.start + leg.cost;
+                    }
+                    CHECK(loads[static_cast<std::size_t>(r)] <= bound + per_epoch);
+                }
+                CHECK(loads.back() + final_cost <= bound + ranks * per_epoch);
+            }
+    }
+}
+
+TEST_CASE("UnitQueue hands legs out by planned start, or each rank its own", "[plan]") {
+    const std::vector<Leg> legs = relay_schedule({10, 10, 10}, {10, 10, 10}, 2);
+    UnitQueue shared(legs, 2, true);
+    CHECK(shared.next(1) == 0);
+    CHECK(shared.next(1) == 1);
+    CHECK(shared.next(0) == 2);
+    CHECK(shared.next(0) == 3);
+    CHECK(shared.next(1) == -1);
+    UnitQueue own(legs, 2, false);
+    CHECK(own.next(1) == 1);  // rank 1 opens with the first leg of unit 1, then unit 2
+    CHECK(own.next(1) == 2);
+    CHECK(own.next(1) == -1);
+    CHECK(own.next(0) == 0);
+    CHECK(own.next(0) == 3);
+    CHECK(own.next(0) == -1);
+}
+
+TEST_CASE("the legs of a plan answer every trial once, each at its checkpoint's leg", "[plan]") {
+    const Grid grid({{10, 20, 35}, {1e-4, 1e-3, 1e-2}, {0.01, 0.05, 0.1}, {32, 64, 128}});
+    for (const int ranks : {2, 3, 4}) {
+        INFO(ranks << " ranks");
+        const WorkPlan plan(grid, kClasses, 9, kExamples, packing_for(ranks, 1.25));
+        const std::vector<Leg> legs = relay_schedule(plan.costs(), plan.epochs(), ranks, plan.final_cost());
+        CHECK(legs.size() > plan.size());  // this grid's units are cut
+        std::vector<int> seen(static_cast<std::size_t>(grid.size()), 0);
+        std::size_t counted = 0;
+        for (const Leg& leg : legs) {
+            const WorkUnit piece = plan.unit(leg);
+            CHECK(piece.first_epoch == leg.first_epoch);
+            CHECK(piece.last_epoch == leg.last_epoch);
+            CHECK(piece.cost == leg.cost);
+            CHECK(piece.continues_a_leg() == (leg.after >= 0));
+            CHECK(plan.epochs()[leg.unit] == piece.epochs());
+            counted += piece.trial_count();
+            for (const auto& ids : piece.trials)
+                for (std::size_t c = 0; c < piece.checkpoints.size(); ++c)
+                    if (piece.checkpoints[c] > leg.first_epoch && piece.checkpoints[c] <= leg.last_epoch)
+                        ++seen[static_cast<std::size_t>(ids[c])];
+        }
+        CHECK(counted == static_cast<std::size_t>(grid.size()));
+        CHECK(std::all_of(seen.begin(), seen.end(), [](int times) { return times == 1; }));
     }
 }
 

@@ -297,6 +297,70 @@ TEST_CASE("train_unit shares epoch prefixes exactly", "[trainer]") {
     }
 }
 
+TEST_CASE("a unit trained in two legs, the state handed over between them, gives the same bits", "[trainer]") {
+    const TrainingProblem problem(50, 10, 6, 4, 3);  // 40 training examples, batch 6: a partial batch too
+    const Grid grid({{5, 2, 3}, {0.0, 0.01}, {0.2, 0.5}, {6}});
+    const WorkPlan plan(grid, problem.classes(), 9, problem.train().count);
+    REQUIRE(plan.size() == 1);
+    const WorkUnit whole = plan.unit(0);
+    REQUIRE(whole.epochs() == 5);
+    std::map<std::int64_t, TrialResult> expected;  // by trial
+    bool linked = false;  // a whole unit neither receives nor hands over
+    train_unit(whole, problem.training(), 0,
+               [&](const std::vector<TrialResult>& results) { for (const TrialResult& r : results) expected[r.trial] = r; },
+               [] {}, {[&] { linked = true; return std::vector<double>{}; }, [&](std::vector<double>) { linked = true; }});
+    CHECK_FALSE(linked);
+    REQUIRE(expected.size() == static_cast<std::size_t>(grid.size()));
+
+    for (int cut = 1; cut < whole.epochs(); ++cut) {
+        INFO("cut after epoch " << cut);
+        WorkUnit head = whole, tail = whole;
+        head.last_epoch = cut;
+        tail.first_epoch = cut;
+        std::map<std::int64_t, TrialResult> got;
+        const auto collect = [&](const std::vector<TrialResult>& results) {
+            for (const TrialResult& r : results) CHECK(got.emplace(r.trial, r).second);  // each trial once
+        };
+        std::vector<double> handed;
+        int received = 0;
+        train_unit(head, problem.training(), 0, collect, [] {},
+                   {[&] { ++received; return std::vector<double>{}; }, [&](std::vector<double> state) { handed = std::move(state); }});
+        CHECK(received == 0);
+        REQUIRE_FALSE(handed.empty());
+        const double head_seconds = handed.back();
+        train_unit(tail, problem.training(), 1, collect, [] {},
+                   {[&] { ++received; return handed; }, [&](std::vector<double>) { FAIL("the last leg handed over"); }});
+        CHECK(received == 1);
+        REQUIRE(got.size() == expected.size());
+        for (const auto& [trial, r] : got) {
+            INFO("trial " << trial);
+            const TrialResult& e = expected.at(trial);
+            CHECK(r.hyper.epochs == e.hyper.epochs);
+            CHECK(r.val_cost == e.val_cost);
+            CHECK(r.val_cross_entropy == e.val_cross_entropy);
+            CHECK(r.val_accuracy == e.val_accuracy);
+            CHECK(r.rank == (r.hyper.epochs <= cut ? 0 : 1));
+            if (r.hyper.epochs > cut) CHECK(r.seconds >= head_seconds / static_cast<double>(whole.model_count()));
+        }
+    }
+}
+
+TEST_CASE("a trainer restored from another's state carries on with the same bits", "[trainer]") {
+    const TrainingProblem problem(40, 10, 5, 3, 4);
+    SideBySideTrainer first(problem.train(), problem.classes(), 4, kThreeModels, 9);
+    for (int epoch = 0; epoch < 2; ++epoch) first.run_epoch(epoch);
+    SideBySideTrainer second(problem.train(), problem.classes(), 4, kThreeModels, 9);
+    second.restore(first.state());
+    for (std::size_t m = 0; m < kThreeModels.size(); ++m) CHECK(bitwise_equal(first.model(m), second.model(m)));
+    first.run_epoch(2);
+    second.run_epoch(2);
+    for (std::size_t m = 0; m < kThreeModels.size(); ++m) CHECK(bitwise_equal(first.model(m), second.model(m)));
+    CHECK(first.state().size() == static_cast<std::size_t>((problem.train().dims + 1) * 3 * problem.classes()));
+    std::vector<double> short_state = first.state();
+    short_state.pop_back();
+    CHECK_THROWS_AS(second.restore(short_state), std::invalid_argument);
+}
+
 TEST_CASE("the final model: SGD on train + validation, tested unregularised, sent between ranks exactly", "[trainer]") {
     const TrainingProblem problem(60, 20, 5, 3, 8);
     const TrainingData& data = problem.training();

@@ -69,9 +69,19 @@ public:
     using Report = std::function<void(const std::vector<TrialResult>&)>;
     /// Rank 0's source of work: the next unit for `rank`, or -1 when there is none left for it.
     using NextUnit = std::function<std::int64_t(int rank)>;
+    /// How the legs of a unit cut across ranks meet, wherever each runs: the first leg's rank hands
+    /// its state over, the second's receives it (through rank 0, which keeps it until asked).
+    struct Relay {
+        /// Waits, polling, for the state leg `from` handed over (throws SweepStopped on a stop).
+        std::function<std::vector<double>(std::int64_t from)> receive;
+        /// Leaves leg `from`'s state for the leg that continues it.
+        std::function<void(std::int64_t from, std::vector<double> state)> hand_over;
+    };
     /// Trains one unit: report() receives its finished trials, poll() is called between epochs (so
-    /// rank 0 serves the others promptly while it computes too; it throws SweepStopped on a stop).
-    using RunUnit = std::function<void(std::int64_t unit, const Report& report, const std::function<void()>& poll)>;
+    /// rank 0 serves the others promptly while it computes too; it throws SweepStopped on a stop),
+    /// relay links it with the other leg of its unit, if it was cut.
+    using RunUnit = std::function<void(std::int64_t unit, const Report& report, const std::function<void()>& poll,
+                                       const Relay& relay)>;
 
     /// Work for the ranks that the end of a sweep leaves idle (hypergrid's: the final model, trained
     /// ahead for the best trial so far). On rank 0, `pick` names the task worth running now, or -1.
@@ -85,15 +95,17 @@ public:
         std::function<void(std::int64_t task, const std::vector<double>& payload)> done;
     };
 
-    /// The sweep. Rank 0 hands out units one at a time as ranks become free (itself included), in
-    /// the order `next` gives, and passes every result, its own and the others', to `collect` the
+    /// The sweep. Rank 0 hands out units (hypergrid's: legs of units) one at a time as ranks become
+    /// free (itself included), in the order `next` gives, and passes every result, its own and the others', to `collect` the
     /// moment it arrives. When `stop_requested` turns true on any rank, no more units are handed
     /// out, units in progress are abandoned within milliseconds, and every rank returns. Returns
     /// true when every unit was trained, false when the sweep stopped early.
     /// `queued` units are assigned to each worker ahead (at least 1): with 2, a worker starts its
     /// next unit at once instead of waiting for rank 0's next poll, which pays for many short units;
     /// with 1, no rank sits on work a faster rank could take, which pays for few long ones.
-    /// Ranks left without units then run `side`'s tasks (if set) until every rank is done.
+    /// Ranks left without units then run `side`'s tasks (if set) until every rank is done. A unit
+    /// that receives from another must be handed out after it (UnitQueue's order sees to that): a
+    /// rank waits for a state only while another rank computes it.
     bool run_sweep(const NextUnit& next, const RunUnit& run, const Report& collect,
                    const std::function<bool()>& stop_requested, int queued = 1, const SideTask& side = {});
 

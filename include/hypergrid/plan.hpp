@@ -25,15 +25,24 @@ struct WorkUnit {
     std::vector<int> checkpoints;             ///< epoch counts at which trials finish, ascending
     std::vector<std::vector<std::int64_t>> trials;  ///< trials[model][checkpoint]: trial id, or kNoTrial
     double cost = 0;  ///< expected work (see WorkPlan::costs)
+    /// The epochs this piece of work trains: [first_epoch, last_epoch). The whole unit is [0, epochs());
+    /// a leg of a unit cut across ranks (see Leg) starts from the models the leg before it handed
+    /// over, or hands its models on to the leg after it.
+    int first_epoch = 0;
+    int last_epoch = 0;
 
     std::size_t model_count() const { return alphas.size(); }
+    /// The trials this piece finishes: those whose checkpoint lies in (first_epoch, last_epoch].
     std::size_t trial_count() const {
         std::size_t count = 0;
         for (const auto& ids : trials)
-            for (const std::int64_t id : ids) count += id != kNoTrial;
+            for (std::size_t c = 0; c < checkpoints.size(); ++c)
+                count += ids[c] != kNoTrial && checkpoints[c] > first_epoch && checkpoints[c] <= last_epoch;
         return count;
     }
     int epochs() const { return checkpoints.back(); }
+    bool continues_a_leg() const { return first_epoch > 0; }
+    bool hands_over() const { return last_epoch < epochs(); }
 };
 
 /// The expected cost of training one model for `epochs` epochs over one example at `batch_size`,
@@ -67,21 +76,23 @@ constexpr int kPlanLanes = 16;
 std::vector<std::size_t> chunk_sizes(std::size_t models, std::size_t chunks, std::size_t limit, int classes);
 
 /// Streaming the examples through the cache costs a unit about as much as this many more models
-/// each epoch, whatever its width: measured on Fashion-MNIST, a unit of 3 models takes 0.43 of the
-/// time of a unit of 9, not 0.33.
-constexpr double kUnitOverhead = 3.0;
+/// each epoch, whatever its width: measured on Fashion-MNIST with the current kernels, an epoch of
+/// a unit of 1 model takes about 0.33 of the time of one of 9 (16 and 96 columns), of 4 models 0.6.
+constexpr double kUnitOverhead = 2.0;
 
 /// The expected cost, per training example, of a unit of `models` models of `classes` classes
 /// trained for `epochs` epochs at `batch_size`: model_epoch_cost of its width padded to whole
 /// kPlanLanes vectors, in models, plus kUnitOverhead per epoch.
 double unit_cost(int epochs, int batch_size, std::size_t models, int classes);
 
+struct Leg;
+
 /// How finely WorkPlan cuts the work.
 struct Packing {
     /// Split groups, one chunk at a time, until there are this many units (when the work allows).
     std::int64_t min_units = 1;
-    /// When > 0: of the cuts on the way, keep the one whose longest-first assignment to this many
-    /// ranks is expected to end soonest (ties: fewer units), since narrower units do more work per model.
+    /// When > 0: of the cuts on the way, keep the one whose relay schedule on this many ranks is
+    /// expected to end soonest (relay_end; ties: fewer units), since narrower units do more work per model.
     int ranks = 0;
     /// When > 0 (and ranks > 1): the final model follows, trained on this many times the sweep's
     /// training examples (1.25 for train + a 20% validation split) by the first rank left without
@@ -90,9 +101,8 @@ struct Packing {
     double final_scale = 0;
 };
 
-/// The packing for a run on `ranks` ranks: up to three units per rank, which leaves the
-/// longest-first assignment room to balance, and the quickest cut on the way, the final model
-/// (`final_scale`, see Packing) included.
+/// The packing for a run on `ranks` ranks: up to three units per rank, and the cut on the way whose
+/// relay schedule, the final model (`final_scale`, see Packing) included, is expected to end soonest.
 Packing packing_for(int ranks, double final_scale = 0);
 
 /// The work a run owes, packed into units. For each batch size (in order of first appearance), the
@@ -115,11 +125,15 @@ public:
     std::size_t size() const { return spans_.size(); }
     /// Each unit's expected work, in unit order: unit_cost x training examples.
     const std::vector<double>& costs() const { return costs_; }
+    /// Each unit's epoch count (WorkUnit::epochs), in unit order.
+    const std::vector<int>& epochs() const { return epochs_; }
     /// The final model's expected cost, in the units of costs(), when the packing counted it (else 0).
     double final_cost() const { return final_cost_; }
     int classes() const { return classes_; }
     /// Unit u in full.
     WorkUnit unit(std::size_t u) const;
+    /// The piece of its unit that `leg` trains, in full (cost: the leg's).
+    WorkUnit unit(const Leg& leg) const;
 
 private:
     struct Span {
@@ -132,6 +146,7 @@ private:
     std::vector<std::int64_t> order_;  // owed track ids, unit after unit
     std::vector<Span> spans_;
     std::vector<double> costs_;
+    std::vector<int> epochs_;
     double final_cost_ = 0;
 };
 
@@ -142,23 +157,45 @@ std::vector<bool> shard_trials(const Grid& grid, int shard, int shards);
 /// least-loaded rank (ties: lower rank). Returns the rank of each unit.
 std::vector<int> assign_longest_first(const std::vector<double>& costs, int ranks);
 
-/// The load (summed cost) of each rank under assign_longest_first.
-std::vector<double> rank_loads(const std::vector<double>& costs, int ranks);
+/// One leg of a unit's training: epochs [first_epoch, last_epoch) of unit `unit`, planned on `rank`
+/// from time `start` (in the units of cost). Epoch e's order depends on (seed, e) alone, so training
+/// a unit in two legs, the second starting from the models the first hands over, gives the same
+/// bits as training it in one go, on whichever ranks the legs run.
+struct Leg {
+    std::size_t unit = 0;
+    int first_epoch = 0;
+    int last_epoch = 0;
+    int rank = 0;
+    double start = 0;
+    double cost = 0;
+    std::int64_t after = -1;  ///< the leg (index) whose models this one continues; -1: starts from zero
+};
 
-/// When the longest-first assignment of `costs` to `ranks` ranks is expected to end, with a final
-/// task of `final_cost` on the first rank to free up: max(largest load, smallest load + final_cost).
-double expected_end(const std::vector<double>& costs, int ranks, double final_cost = 0);
+/// McNaughton's wrap-around rule, cut at whole epochs: with T = relay_end(costs, ranks, final_cost),
+/// the units, longest first, fill rank 0 up to T, then rank 1, and so on; the unit that overflows a
+/// rank is cut: its first epochs open the next rank (at time 0), its last ones close this rank, so
+/// the two legs never overlap (a unit costs at most T). So every rank's load is within half an
+/// epoch of one unit of T, each unit is cut at most once, and the last rank keeps room for the
+/// final model. `epochs[u]` is unit u's epoch count. Legs come ordered by planned start (ties:
+/// lower rank), so every leg that hands over comes before the leg it hands to.
+std::vector<Leg> relay_schedule(const std::vector<double>& costs, const std::vector<int>& epochs, int ranks,
+                                double final_cost = 0);
 
-/// The units each rank runs, in the order it runs them (descending cost).
-std::vector<std::vector<std::size_t>> units_per_rank(const std::vector<double>& costs, int ranks);
+/// The relay schedule's expected end: max(the longest unit, final_cost, (all units + final_cost) / ranks).
+double relay_end(const std::vector<double>& costs, int ranks, double final_cost = 0);
 
-/// Hands units out to ranks. Dynamic: whichever rank asks gets the longest unit left, so no rank
-/// idles while work remains, whatever the ranks' speeds. Static: each rank works through the list
-/// units_per_rank planned for it. Results never depend on which rank trains a unit.
+/// The summed cost of the legs planned on each rank.
+std::vector<double> rank_loads(const std::vector<Leg>& legs, int ranks);
+
+/// Hands legs out to ranks. Dynamic: whichever rank asks gets the next leg by planned start, so no
+/// rank idles while work remains, whatever the ranks' speeds. Static: each rank works through the
+/// legs planned for it. Either way every leg that hands over is handed out before the leg it hands
+/// to, and a rank runs its legs in order, so a leg never waits for one queued behind it. Results
+/// never depend on which rank trains a leg.
 class UnitQueue {
 public:
-    UnitQueue(const std::vector<double>& costs, int ranks, bool dynamic);
-    /// The next unit for `rank`, or -1 when there is none left for it.
+    UnitQueue(const std::vector<Leg>& legs, int ranks, bool dynamic);
+    /// The next leg for `rank`, or -1 when there is none left for it.
     std::int64_t next(int rank);
 
 private:

@@ -35,6 +35,13 @@ public:
     /// Model m's weights and bias.
     SoftmaxModel model(std::size_t m) const;
 
+    /// Every model's weights (row by row, the k c real columns of each) then biases: all a later
+    /// run_epoch depends on, so a trainer restored from it carries on with the same bits. The layout
+    /// does not depend on this build's vector width.
+    std::vector<double> state() const;
+    /// Takes up a state() of a trainer of the same shape; throws std::invalid_argument otherwise.
+    void restore(const std::vector<double>& state);
+
     std::size_t model_count() const { return models_.size(); }
 
 private:

@@ -25,13 +25,22 @@ struct TrainingData {
     std::uint64_t seed = 0;
 };
 
-/// Trains the unit's models side by side to its largest epoch count; after each checkpoint's epoch,
-/// evaluates every model on the validation set and passes those trials to `report`. Calls `poll`
+/// How the two legs of a unit cut across ranks meet. The state handed over is the trainer's state()
+/// followed by the seconds trained so far (so each trial's seconds cover both legs).
+struct LegLinks {
+    std::function<std::vector<double>()> receive;                 ///< for a leg that continues one
+    std::function<void(std::vector<double> state)> hand_over;     ///< for a leg that hands over
+};
+
+/// Trains the unit's models side by side over its epochs [first_epoch, last_epoch) (the whole unit:
+/// from zero to its largest epoch count); after each checkpoint's epoch, evaluates every model on
+/// the validation set and passes those trials to `report`. A leg that continues another starts
+/// from `links.receive()`, one that stops short hands its state to `links.hand_over`. Calls `poll`
 /// every few milliseconds and after every epoch (it may throw to abandon the unit). A model whose
 /// cost is not finite is reported as diverged.
 void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
                 const std::function<void(const std::vector<TrialResult>&)>& report,
-                const std::function<void()>& poll);
+                const std::function<void()>& poll, const LegLinks& links = {});
 
 /// The final model and its test-set figures.
 struct FinalResult {

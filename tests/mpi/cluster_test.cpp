@@ -158,6 +158,21 @@ TrialResult record(std::int64_t trial, int rank) {
     return r;
 }
 
+/// Hands out whole units (of one epoch each: never cut into legs) of the given costs, by unit index.
+class WholeUnits {
+public:
+    WholeUnits(const std::vector<double>& costs, int ranks, bool dynamic)
+        : legs_(relay_schedule(costs, std::vector<int>(costs.size(), 1), ranks)), queue_(legs_, ranks, dynamic) {}
+    std::int64_t next(int rank) {
+        const std::int64_t leg = queue_.next(rank);
+        return leg < 0 ? -1 : static_cast<std::int64_t>(legs_[static_cast<std::size_t>(leg)].unit);
+    }
+
+private:
+    std::vector<Leg> legs_;
+    UnitQueue queue_;
+};
+
 }  // namespace
 
 TEST_CASE("agree returns normally when every rank succeeds", "[mpi]") {
@@ -319,14 +334,14 @@ TEST_CASE("run_sweep trains every unit once and brings every result to rank 0 on
     const int rank = cluster.rank();
     for (const auto& [dynamic, queued] : {std::pair{true, 1}, std::pair{true, 2}, std::pair{false, 1}, std::pair{false, 2}}) {
         INFO((dynamic ? "dynamic" : "static") << " schedule, " << queued << " queued per worker");
-        UnitQueue queue(std::vector<double>(kUnits, 1.0), cluster.size(), dynamic);
+        WholeUnits queue(std::vector<double>(kUnits, 1.0), cluster.size(), dynamic);
         std::vector<TrialResult> collected;
         std::vector<std::int64_t> trained;
         bool complete = false;
         const Outcome outcome = outcome_of([&] {
             complete = cluster.run_sweep(
                 [&](int r) { return queue.next(r); },
-                [&](std::int64_t unit, const Cluster::Report& report, const std::function<void()>& poll) {
+                [&](std::int64_t unit, const Cluster::Report& report, const std::function<void()>& poll, const Cluster::Relay&) {
                     trained.push_back(unit);
                     report_unit(unit, rank, report, poll);
                 },
@@ -358,14 +373,14 @@ TEST_CASE("run_sweep stops every rank when one rank is asked to stop", "[mpi]") 
     Cluster& cluster = test_cluster();
     const int rank = cluster.rank();
     const int asked = cluster.size() - 1;  // the last rank gets the "signal" after its first unit
-    UnitQueue queue(std::vector<double>(100, 1.0), cluster.size(), true);
+    WholeUnits queue(std::vector<double>(100, 1.0), cluster.size(), true);
     int units_here = 0;
     std::vector<TrialResult> collected;
     bool complete = true;
     const Outcome outcome = outcome_of([&] {
         complete = cluster.run_sweep(
             [&](int r) { return queue.next(r); },
-            [&](std::int64_t unit, const Cluster::Report& report, const std::function<void()>& poll) {
+            [&](std::int64_t unit, const Cluster::Report& report, const std::function<void()>& poll, const Cluster::Relay&) {
                 ++units_here;
                 report_unit(unit, rank, report, poll);
             },
@@ -382,6 +397,121 @@ TEST_CASE("run_sweep stops every rank when one rank is asked to stop", "[mpi]") 
         std::map<std::int64_t, int> times;
         for (const TrialResult& r : collected) CHECK(++times[r.trial] == 1);
     }
+    MPI_Barrier(MPI_COMM_WORLD);
+}
+
+namespace {
+
+/// The relay sweep: kRelayUnits units of 10 epochs, cut into legs by relay_schedule for this many
+/// ranks. A leg sleeps per epoch (polling), reports trial = its index, and hands over a state that
+/// names its unit and last epoch, large enough to travel by rendezvous rather than eagerly; a leg
+/// that continues one checks the state it receives.
+constexpr int kRelayUnits = 5;
+constexpr int kRelayEpochs = 10;
+
+std::vector<double> leg_state(const Leg& leg) {
+    std::vector<double> state(50000, static_cast<double>(leg.unit));
+    state.back() = leg.last_epoch;
+    return state;
+}
+
+struct RelayRun {
+    bool complete = false;
+    Outcome outcome;
+    std::vector<Leg> legs;
+    std::vector<int> legs_run;           // this rank's, by leg
+    std::vector<int> states_right;       // this rank's, by leg: received its first leg's state
+    bool waiting = false;                // this rank is waiting for a state now
+    std::vector<TrialResult> collected;  // rank 0's
+};
+
+/// `first_leg_ms`: the sleep per epoch of a leg that hands over (the others sleep 1 ms).
+RelayRun run_relay_sweep(bool dynamic, int queued, int first_leg_ms, const std::function<bool(const RelayRun&)>& stop_requested) {
+    Cluster& cluster = test_cluster();
+    RelayRun run;
+    run.legs = relay_schedule(std::vector<double>(kRelayUnits, 1.0), std::vector<int>(kRelayUnits, kRelayEpochs), cluster.size());
+    run.legs_run.assign(run.legs.size(), 0);
+    run.states_right.assign(run.legs.size(), 0);
+    UnitQueue queue(run.legs, cluster.size(), dynamic);
+    run.outcome = outcome_of([&] {
+        run.complete = cluster.run_sweep(
+            [&](int r) { return queue.next(r); },
+            [&](std::int64_t i, const Cluster::Report& report, const std::function<void()>& poll, const Cluster::Relay& relay) {
+                const auto index = static_cast<std::size_t>(i);
+                const Leg& leg = run.legs[index];
+                ++run.legs_run[index];
+                if (leg.after >= 0) {
+                    run.waiting = true;
+                    const std::vector<double> state = relay.receive(leg.after);
+                    run.waiting = false;
+                    run.states_right[index] = state == leg_state(run.legs[static_cast<std::size_t>(leg.after)]);
+                }
+                const bool hands_over = leg.last_epoch < kRelayEpochs;
+                for (int epoch = leg.first_epoch; epoch < leg.last_epoch; ++epoch) {
+                    poll();
+                    std::this_thread::sleep_for(std::chrono::milliseconds(hands_over ? first_leg_ms : 1));
+                }
+                report({record(i, cluster.rank())});
+                if (hands_over) relay.hand_over(i, leg_state(leg));
+            },
+            [&](const std::vector<TrialResult>& results) { run.collected.insert(run.collected.end(), results.begin(), results.end()); },
+            [&] { return stop_requested(run); }, queued);
+    });
+    return run;
+}
+
+/// Checks a relay sweep that ran to the end: every leg once, every continuing leg got its state.
+void check_complete_relay(const RelayRun& run) {
+    Cluster& cluster = test_cluster();
+    CHECK_FALSE(run.outcome.rank_failure);
+    CHECK_FALSE(run.outcome.other);
+    CHECK(run.complete);
+    std::vector<int> run_once(run.legs.size(), 1), continued(run.legs.size(), 0);
+    for (std::size_t i = 0; i < run.legs.size(); ++i) continued[i] = run.legs[i].after >= 0;
+    std::vector<int> legs_run = run.legs_run, states_right = run.states_right;
+    MPI_Allreduce(MPI_IN_PLACE, legs_run.data(), static_cast<int>(legs_run.size()), MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, states_right.data(), static_cast<int>(states_right.size()), MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    CHECK(legs_run == run_once);
+    CHECK(states_right == continued);
+    if (cluster.is_root()) {
+        std::vector<int> reported(run.legs.size(), 0);
+        for (const TrialResult& r : run.collected) ++reported[static_cast<std::size_t>(r.trial)];
+        CHECK(reported == run_once);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("run_sweep hands each leg's state to the leg that continues it, wherever each runs", "[mpi]") {
+    Cluster& cluster = test_cluster();
+    for (const auto& [dynamic, queued] : {std::pair{true, 1}, std::pair{true, 2}, std::pair{false, 1}, std::pair{false, 2}})
+        for (const int first_leg_ms : {1, 20}) {  // 20: the continuing leg waits for its state
+            INFO((dynamic ? "dynamic" : "static") << ", " << queued << " queued, first legs " << first_leg_ms << " ms an epoch");
+            const RelayRun run = run_relay_sweep(dynamic, queued, first_leg_ms, [](const RelayRun&) { return false; });
+            const auto cut = std::count_if(run.legs.begin(), run.legs.end(), [](const Leg& leg) { return leg.after >= 0; });
+            CHECK((cut > 0) == (cluster.size() > 1));  // the schedule does cut units across ranks
+            check_complete_relay(run);
+            MPI_Barrier(MPI_COMM_WORLD);
+        }
+}
+
+TEST_CASE("run_sweep stops every rank when a rank waiting for a state is asked to stop", "[mpi]") {
+    Cluster& cluster = test_cluster();
+    // Static: each rank but the last ends with a leg that continues the next rank's first, which is
+    // slow, so it waits. The "signal" reaches only the last of those ranks, once it waits: rank 0 on
+    // 2 ranks, a worker on more.
+    const int signalled = cluster.size() - 2;
+    const RelayRun stopped = run_relay_sweep(false, 1, 50, [&](const RelayRun& r) { return r.waiting && cluster.rank() == signalled; });
+    CHECK_FALSE(stopped.outcome.rank_failure);
+    CHECK_FALSE(stopped.outcome.other);
+    CHECK(stopped.complete == (cluster.size() == 1));  // one rank has no legs to wait for
+    if (cluster.is_root()) {
+        std::map<std::int64_t, int> times;
+        for (const TrialResult& r : stopped.collected) CHECK(++times[r.trial] == 1);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    // No message of the stopped sweep is left behind to confuse the next one, where the same ranks wait.
+    check_complete_relay(run_relay_sweep(false, 1, 20, [](const RelayRun&) { return false; }));
     MPI_Barrier(MPI_COMM_WORLD);
 }
 
@@ -407,7 +537,7 @@ SideRun run_side_sweep(const std::function<bool(const SideRun&)>& stop_requested
     const int rank = cluster.rank();
     std::vector<double> costs(kSideUnits, 1.0);
     costs[kBestTrial] = 10.0;
-    UnitQueue queue(costs, cluster.size(), true);
+    WholeUnits queue(costs, cluster.size(), true);
     std::vector<TrialResult> collected;  // rank 0's
     SideRun run;
     Cluster::SideTask side{
@@ -427,7 +557,7 @@ SideRun run_side_sweep(const std::function<bool(const SideRun&)>& stop_requested
     run.outcome = outcome_of([&] {
         run.complete = cluster.run_sweep(
             [&](int r) { return queue.next(r); },
-            [&](std::int64_t unit, const Cluster::Report& report, const std::function<void()>& poll) {
+            [&](std::int64_t unit, const Cluster::Report& report, const std::function<void()>& poll, const Cluster::Relay&) {
                 ++run.units_trained[static_cast<std::size_t>(unit)];
                 for (int i = 0; i < (unit == kBestTrial ? 40 : 1); ++i) {  // 200 ms or 5 ms
                     poll();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `hypergrid plan CONFIG --ranks N` prints the units of work and the balance per rank without
 # training anything: for configs/fashion_mnist.toml (a 3x3x3x3 grid) it must report 81 trials and
-# list each unit exactly once, with a rank below N; --ranks 0 is bad input (exit 2).
+# list the legs of every unit (each epoch once, each leg on its own rank below N); --ranks 0 is bad
+# input (exit 2).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -46,54 +47,71 @@ most = max(fewest, min(3 * ranks if ranks > 1 else 1, batches * pairs))
 if trials != 81:
     die(f"test bug: {config} has {trials} trials, this test expects the 3x3x3x3 grid")
 
-m = re.search(r"\b(\d+) trials in (\d+) units", text)
+m = re.search(r"\b(\d+) trials in (\d+) units, (\d+) legs", text)
 if not m:
-    die("no '<N> trials in <M> units' line")
+    die("no '<N> trials in <M> units, <L> legs' line")
 if int(m.group(1)) != trials:
     die(f"reports {m.group(1)} trials, the grid has {trials}")
-units_reported = int(m.group(2))
+units_reported, legs_reported = int(m.group(2)), int(m.group(3))
 if not fewest <= units_reported <= most:
     die(f"reports {units_reported} units, expected {fewest} to {most} "
         f"({len(grid['batch_size'])} batch sizes x ceil({len(grid['alpha'])} alphas x "
         f"{len(grid['learning_rate'])} learning rates / {models_per_unit} models per unit), "
         f"up to three per rank)")
+# Relay legs: a unit is cut at most once, so at most ranks - 1 extra legs.
+if not units_reported <= legs_reported <= units_reported + ranks - 1:
+    die(f"reports {legs_reported} legs for {units_reported} units on {ranks} ranks")
 
-# The unit table: a header line starting "unit", then one row per unit.
+# The leg table: a header line starting "leg", then one row per leg.
 try:
-    start = next(i for i, l in enumerate(lines) if l.split()[:1] == ["unit"])
+    start = next(i for i, l in enumerate(lines) if l.split()[:1] == ["leg"])
 except StopIteration:
-    die("no unit table (a header line starting 'unit')")
+    die("no leg table (a header line starting 'leg')")
 header = lines[start].split()
-for col in ("unit", "trials", "rank"):
+for col in ("leg", "unit", "epochs", "trials", "rank"):
     if col not in header:
-        die(f"unit table header {header} has no '{col}' column")
+        die(f"leg table header {header} has no '{col}' column")
 rows = []
 for l in lines[start + 1:]:
     fields = l.split()
     if not fields or not fields[0].isdigit():
         break
     if len(fields) != len(header):
-        die(f"unit row {l!r} has {len(fields)} fields, header has {len(header)}")
+        die(f"leg row {l!r} has {len(fields)} fields, header has {len(header)}")
     rows.append(dict(zip(header, fields)))
-ids = [int(r["unit"]) for r in rows]
-if sorted(ids) != list(range(units_reported)) or len(set(ids)) != len(ids):
-    die(f"unit rows list units {ids}; expected each of 0..{units_reported - 1} exactly once")
+if [int(r["leg"]) for r in rows] != list(range(legs_reported)):
+    die(f"leg rows are not legs 0..{legs_reported - 1} in order")
+ids = sorted({int(r["unit"]) for r in rows})
+if ids != list(range(units_reported)):
+    die(f"leg rows list units {ids}; expected each of 0..{units_reported - 1}")
+# Each unit's legs run its epochs once, from 1 up, each leg on its own rank.
+max_epochs = int(max(grid["epochs"]))
+for unit in ids:
+    legs = sorted((tuple(map(int, r["epochs"].split("-"))), int(r["rank"])) for r in rows if int(r["unit"]) == unit)
+    spans = [span for span, _ in legs]
+    if spans[0][0] != 1 or spans[-1][1] != max_epochs or any(a[1] + 1 != b[0] for a, b in zip(spans, spans[1:])):
+        die(f"unit {unit}'s legs cover epochs {spans}, not 1-{max_epochs} once")
+    if len({rank for _, rank in legs}) != len(legs):
+        die(f"unit {unit}'s legs run on ranks {[rank for _, rank in legs]}: two on one rank")
 listed = sum(int(r["trials"]) for r in rows)
 if listed != trials:
-    die(f"the units' trials add up to {listed}, not {trials}")
+    die(f"the legs' trials add up to {listed}, not {trials}")
 used = {int(r["rank"]) for r in rows}
 if not used <= set(range(ranks)):
-    die(f"units are assigned to ranks {sorted(used)}, outside 0..{ranks - 1}")
-if len(used) != min(ranks, units_reported):
-    die(f"{units_reported} units on {ranks} ranks use only ranks {sorted(used)}")
+    die(f"legs are assigned to ranks {sorted(used)}, outside 0..{ranks - 1}")
+if len(used) != min(ranks, legs_reported):
+    die(f"{legs_reported} legs on {ranks} ranks use only ranks {sorted(used)}")
+cuts = [l for l in lines if re.match(r"unit \d+ is cut after epoch \d+: rank \d+ hands its models to rank \d+$", l)]
+if len(cuts) != legs_reported - units_reported:
+    die(f"{legs_reported - units_reported} units are cut but {len(cuts)} 'unit U is cut' lines say how")
 load = [l for l in lines if l.startswith("expected load per rank")]
 if len(load) != 1 or len(re.findall(r"\d+(?:\.\d+)?", load[0].split(":", 1)[-1])) != ranks:
     die(f"expected one 'expected load per rank' line with {ranks} values")
 final = [l for l in lines if l.startswith("then the final model")]
 if len(final) != 1:
     die("expected one 'then the final model' line (a run trains it ahead on the first idle rank)")
-print(f"  ok: {trials} trials, {units_reported} units listed once each ({ids}), "
-      f"trials per unit sum to {listed}, ranks used {sorted(used)}")
+print(f"  ok: {trials} trials, {units_reported} units in {legs_reported} legs covering each unit's epochs once, "
+      f"trials per leg sum to {listed}, ranks used {sorted(used)}")
 PY
 }
 
