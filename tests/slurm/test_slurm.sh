@@ -29,7 +29,7 @@ SRC=$HYPERGRID_SOURCE_DIR
 
 # The jobs must cope as root on their own (the sbatch script adds --allow-run-as-root for mpirun):
 # none of ctest's Open MPI allowances reach them.
-unset OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM OMPI_MCA_rmaps_base_oversubscribe
+unset OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM OMPI_MCA_rmaps_base_oversubscribe OMPI_MCA_pml
 # Nothing from an enclosing SLURM job or a user's defaults may leak into the submissions.
 while read -r name; do unset "$name"; done < <(env | grep -oE '^(SLURM|SBATCH|SRUN|SALLOC)_[A-Za-z0-9_]*' || true)
 
