@@ -195,8 +195,8 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     hg::UnitQueue queue(legs, cluster.size(), config.run.dynamic_schedule);
     if (log)
         *log << "hypergrid " << HYPERGRID_VERSION << ": " << grid.size() << " trials (shard " << shard << "/" << shards << ", "
-             << done_ids.size() << " already in the journal) in " << plan.size() << " units (" << legs.size() << " legs) on " << cluster.size()
-             << " ranks; " << data.split.train.count << " train, " << data.split.validation.count << " validation, "
+             << done_ids.size() << " already in the journal) in " << plan.size() << " units (" << legs.size()
+             << " legs) on " << cluster.size() << " ranks; " << data.split.train.count << " train, " << data.split.validation.count << " validation, "
              << data.test.count << " test examples, " << data.split.train.dims << " features, " << data.classes
              << " classes" << std::endl;
 

@@ -96,8 +96,8 @@ public:
     };
 
     /// The sweep. Rank 0 hands out units (hypergrid's: legs of units) one at a time as ranks become
-    /// free (itself included), in the order `next` gives, and passes every result, its own and the others', to `collect` the
-    /// moment it arrives. When `stop_requested` turns true on any rank, no more units are handed
+    /// free (itself included), in the order `next` gives, and passes every result, its own and the
+    /// others', to `collect` the moment it arrives. When `stop_requested` turns true on any rank, no more units are handed
     /// out, units in progress are abandoned within milliseconds, and every rank returns. Returns
     /// true when every unit was trained, false when the sweep stopped early.
     /// `queued` units are assigned to each worker ahead (at least 1): with 2, a worker starts its
