@@ -172,7 +172,7 @@ hypergrid hg4-1 4 "$perf_config"
 echo "section 2 runs: $default_config"
 hypergrid def1-1 1 "$default_config"
 hypergrid def2-1 2 "$default_config"
-plan=$(build/hypergrid plan "$perf_config" --ranks 2 2>/dev/null | tail -n 2 | tr '\n' ';' || true)
+plan=$(build/hypergrid plan "$perf_config" --ranks 2 2>/dev/null | tail -n 3 | tr '\n' ';' || true)
 # The host's speed drifts over a benchmark's minutes: probe again, and count the larger peak.
 "$tmp/gemm_probe" >"$tmp/gemm-end.json"
 echo

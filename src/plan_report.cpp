@@ -41,15 +41,18 @@ std::string format_plan_report(const Grid& grid, const WorkPlan& plan, int ranks
     out << relays.str();
     const std::vector<double> load = rank_loads(legs, ranks);
     const double longest = *std::max_element(load.begin(), load.end());
+    const double end = std::max(longest, *std::min_element(load.begin(), load.end()) + plan.final_cost());
     out << "expected load per rank (model-epochs):";
     for (const double l : load) out << ' ' << format_fixed(l, 1);
-    out << "\nexpected balance (mean / max load): " << format_fixed(longest > 0 ? 100 * shared / ranks / longest : 100, 1)
-        << "%\n";
+    out << "\n";
     if (plan.final_cost() > 0) {
         out << "then the final model (expected " << format_fixed(plan.final_cost(), 1)
-            << " model-epochs) on the first rank to free up; expected end "
-            << format_fixed(std::max(longest, *std::min_element(load.begin(), load.end()) + plan.final_cost()), 1) << "\n";
+            << " model-epochs) on the first rank to free up; expected end " << format_fixed(end, 1) << "\n";
     }
+    // The final model counts when the plan counted it: it fills the room the legs leave.
+    const double mean = (shared + plan.final_cost()) / ranks;
+    out << "expected balance (mean / max load" << (plan.final_cost() > 0 ? ", the final model included" : "")
+        << "): " << format_fixed(end > 0 ? 100 * mean / end : 100, 1) << "%\n";
     return out.str();
 }
 
