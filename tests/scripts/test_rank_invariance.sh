@@ -6,7 +6,8 @@
 # reproduce the summary's test accuracy when applied to the test set in numpy.
 #
 # Two configs: configs/quick.toml (a real Fashion-MNIST slice, 2 units) and a generated .npy dataset
-# with models_per_unit = 2 (many units, so several ranks really do share the sweep).
+# with models_per_unit = 2 (many units, so several ranks really do share the sweep). Both have units
+# cut into relay legs at some rank count (checked).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -164,6 +165,16 @@ $(tail -n 30 "$WORK/$case-np$np.log")"
         done
         dirs+=("$out")
     done
+
+    # The runs above include units cut into relay legs (the first epochs on one rank, the rest on
+    # another from the models handed over): the bits below must not notice.
+    check "$case: some rank count cuts a unit into legs across ranks"
+    cuts=0
+    for np in "${RANKS[@]}"; do
+        cuts=$((cuts + $(run_hypergrid 1 plan "$config" --ranks "$np" | grep -c " is cut after epoch " || true)))
+    done
+    ((cuts > 0)) || fail "$case: no plan for ${RANKS[*]} ranks cuts a unit: relay legs go untested"
+    ok "$cuts cut units over ${RANKS[*]} ranks"
 
     check "$case: trials.csv without seconds/rank is byte-identical at ${RANKS[*]} ranks"
     strip_cols "${dirs[0]}/trials.csv" >"$WORK/$case-base.csv"
