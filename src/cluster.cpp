@@ -193,7 +193,9 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
                 if (state.empty()) throw SweepStopped{};
                 return state;
             },
-            [&](std::int64_t from, std::vector<double> state) { world.send(0, kHandOver, std::make_pair(from, state)); }};
+            [&](std::int64_t from, std::vector<double> state) {
+                world.send(0, kHandOver, std::make_pair(from, std::move(state)));
+            }};
         while (true) {
             receive(pending.empty());
             if (pending.empty()) break;  // closed and nothing left
