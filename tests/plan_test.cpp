@@ -1,5 +1,5 @@
-// Tests for the pure planning decisions: packing the grid into units of work, longest-first
-// assignment of units to ranks, and picking the best result.
+// Tests for the pure planning decisions: packing the grid into units of work, cutting them into
+// relay legs across ranks (and longest-first assignment, which shards use), and picking the best result.
 
 #include "hypergrid/plan.hpp"
 #include "support/synthetic.hpp"
