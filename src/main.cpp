@@ -69,27 +69,28 @@ hg::RunConfig load_run_config(const Options& options) {
     return config;
 }
 
-/// The training and test sets' files, read and checked by one process.
-std::vector<hg::ReadDataset> read_datasets(const hg::RunConfig& config) {
-    std::vector<hg::ReadDataset> data;
-    data.push_back(hg::read_dataset(config.data.train, config.data.scale));
-    data.push_back(hg::read_dataset(config.data.test, config.data.scale));
-    const hg::DataSource& test = config.data.test;
-    if (data[1].dims() != data[0].dims())
-        throw hg::InputError((test.csv.empty() ? test.images : test.csv).string() + ": " +
-                             std::to_string(data[1].dims()) + " features per example, but the training set has " +
-                             std::to_string(data[0].dims()));
-    return data;
+/// The run's datasets: 0 the training set, 1 the test set.
+constexpr std::size_t kDatasets = 2;
+
+/// Dataset i's files, read and checked.
+hg::ReadDataset read_data_files(const hg::RunConfig& config, std::size_t i) {
+    return hg::read_dataset(i == 0 ? config.data.train : config.data.test, config.data.scale);
 }
 
 /// The training and test sets, decoded into this process's memory.
 std::vector<hg::Dataset> load_datasets(const hg::RunConfig& config) {
     std::vector<hg::Dataset> data;
-    for (const hg::ReadDataset& read : read_datasets(config)) data.push_back(read.decode());
+    for (std::size_t i = 0; i < kDatasets; ++i) data.push_back(read_data_files(config, i).decode());
     return data;
 }
 
+/// What a run trains and tests on, from its datasets' views; checks that they fit together.
 hg::TrainingData training_data(const std::vector<hg::DatasetView>& views, const hg::RunConfig& config) {
+    const hg::DataSource& test = config.data.test;
+    if (views[1].dims != views[0].dims)
+        throw hg::InputError((test.csv.empty() ? test.images : test.csv).string() + ": " +
+                             std::to_string(views[1].dims) + " features per example, but the training set has " +
+                             std::to_string(views[0].dims));
     hg::TrainingData data;
     data.split = hg::split_train_validation(views[0], config.data.validation_fraction, config.data.limit_train);
     const std::int64_t tests = config.data.limit_test > 0 ? std::min(config.data.limit_test, views[1].count) : views[1].count;
@@ -165,7 +166,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
 
     // 2. Data: read once per node into shared memory; every rank trains on that copy.
     hg::NodeSharedData shared;
-    cluster.share_per_node([&] { return read_datasets(config); }, shared);
+    cluster.share_per_node(kDatasets, [&](std::size_t i) { return read_data_files(config, i); }, shared);
     hg::TrainingData data;
     cluster.agree([&] { data = training_data(shared.views(), config); });
     clock.lap("load");

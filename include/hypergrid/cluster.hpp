@@ -61,9 +61,11 @@ public:
     /// ("rank K: <message>", exit code 2 for InputError, 1 otherwise) instead of hanging or aborting.
     void agree(const std::function<void()>& work);
 
-    /// The node leader (lowest rank of each node) calls `read`; its datasets are decoded into one
-    /// shared window per node and every rank of the node gets views of them. Errors are agreed on.
-    void share_per_node(const std::function<std::vector<ReadDataset>()>& read, NodeSharedData& shared);
+    /// Reads `count` datasets once per node, in parallel: rank i mod n of the node (n its ranks)
+    /// calls read(i). They are decoded into one shared window per node, and every rank of the node
+    /// gets views of them. Errors are agreed on.
+    void share_per_node(std::size_t count, const std::function<ReadDataset(std::size_t)>& read,
+                        NodeSharedData& shared);
 
     /// Where a rank's finished trials go: on rank 0 straight to `collect`, elsewhere sent to rank 0.
     using Report = std::function<void(const std::vector<TrialResult>&)>;

@@ -85,21 +85,30 @@ bool same_contents(const DatasetView& view, const Dataset& expected) {
            std::memcmp(view.labels, expected.labels.data(), expected.labels.size() * sizeof(std::int32_t)) == 0;
 }
 
-/// The two datasets the node leaders load; every rank can rebuild them to compare.
-std::vector<Dataset> two_datasets() { return {make_synthetic(257, 13, 4, 1), make_synthetic(31, 5, 3, 2)}; }
+/// Ranks on this rank's node.
+int ranks_on_node() {
+    MPI_Comm node = MPI_COMM_NULL;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    int size = 0;
+    MPI_Comm_size(node, &size);
+    MPI_Comm_free(&node);
+    return size;
+}
 
-/// Datasets as a loader hands them to share_per_node: read, their features decoded on demand.
-std::vector<ReadDataset> as_read(const std::vector<Dataset>& datasets) {
-    std::vector<ReadDataset> read;
-    for (const Dataset& data : datasets) {
-        ReadDataset r;
-        r.features.rows = data.count;
-        r.features.cols = data.dims;
-        r.features.decode_into = [values = data.features](float* out, double) { std::copy(values.begin(), values.end(), out); };
-        r.labels = data.labels;
-        read.push_back(std::move(r));
-    }
-    return read;
+/// Three datasets to share (more than some nodes have ranks, so one rank reads two); every rank can
+/// rebuild them to compare.
+std::vector<Dataset> three_datasets() {
+    return {make_synthetic(257, 13, 4, 1), make_synthetic(31, 5, 3, 2), make_synthetic(64, 7, 2, 3)};
+}
+
+/// A dataset as a loader hands it to share_per_node: read, its features decoded on demand.
+ReadDataset as_read(const Dataset& data) {
+    ReadDataset r;
+    r.features.rows = data.count;
+    r.features.cols = data.dims;
+    r.features.decode_into = [values = data.features](float* out, double) { std::copy(values.begin(), values.end(), out); };
+    r.labels = data.labels;
+    return r;
 }
 
 /// What agree() did on this rank.
@@ -227,39 +236,44 @@ TEST_CASE("agree turns one rank's error into the same RankFailure on every rank"
     CHECK_FALSE(after.other);
 }
 
-TEST_CASE("share_per_node gives every rank the leader's datasets", "[mpi]") {
+TEST_CASE("share_per_node reads each dataset once per node, in parallel, and every rank sees them", "[mpi]") {
     Cluster& cluster = test_cluster();
-    const bool leader = rank_on_node() == 0;
+    const int node_rank = rank_on_node();
+    const int node_size = ranks_on_node();
     const int nodes = node_count();
-    const std::vector<Dataset> expected = two_datasets();
+    const std::vector<Dataset> expected = three_datasets();
 
-    int calls = 0;
+    std::vector<int> calls(expected.size(), 0);
     NodeSharedData shared;
     const Outcome outcome = outcome_of([&] {
         cluster.share_per_node(
-            [&] {
-                ++calls;
-                return as_read(two_datasets());
+            expected.size(),
+            [&](std::size_t i) {
+                ++calls.at(i);
+                return as_read(expected[i]);
             },
             shared);
     });
     CHECK_FALSE(outcome.rank_failure);
     CHECK_FALSE(outcome.other);
 
-    // The loader runs once per node, on its leader only.
-    CHECK(calls == (leader ? 1 : 0));
-    CHECK(sum_over_ranks(calls) == nodes);
+    // Dataset i is read by rank i mod n of each node, and by no other.
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        INFO("dataset " << i);
+        CHECK(calls[i] == (static_cast<int>(i) % node_size == node_rank ? 1 : 0));
+        CHECK(sum_over_ranks(calls[i]) == nodes);
+    }
 
     const std::vector<DatasetView>& views = shared.views();
-    CHECK(views.size() == 2);
+    CHECK(views.size() == expected.size());
     std::uint64_t hash = views.size();
-    for (std::size_t i = 0; i < std::min<std::size_t>(views.size(), 2); ++i) {
+    for (std::size_t i = 0; i < std::min(views.size(), expected.size()); ++i) {
         INFO("dataset " << i);
         CHECK(views[i].count == expected[i].count);
         CHECK(views[i].dims == expected[i].dims);
         CHECK(reinterpret_cast<std::uintptr_t>(views[i].features) % alignof(float) == 0);
         CHECK(reinterpret_cast<std::uintptr_t>(views[i].labels) % alignof(std::int32_t) == 0);
-        // The bytes the leader loaded (every rank can rebuild them: the generator is deterministic).
+        // The bytes its reader loaded (every rank can rebuild them: the generator is deterministic).
         CHECK(same_contents(views[i], expected[i]));
         hash = fnv1a(&hash, sizeof hash, checksum(views[i]));
     }
@@ -268,52 +282,81 @@ TEST_CASE("share_per_node gives every rank the leader's datasets", "[mpi]") {
 
     SECTION("a second dataset share lives beside the first") {
         NodeSharedData other;
-        cluster.share_per_node([] { return as_read({make_synthetic(9, 2, 2, 77)}); }, other);
+        const Dataset small = make_synthetic(9, 2, 2, 77);
+        cluster.share_per_node(1, [&](std::size_t) { return as_read(small); }, other);
         CHECK(other.views().size() == 1);
-        if (!other.views().empty()) CHECK(same_contents(other.views()[0], make_synthetic(9, 2, 2, 77)));
-        for (std::size_t i = 0; i < std::min<std::size_t>(views.size(), 2); ++i)
+        if (!other.views().empty()) CHECK(same_contents(other.views()[0], small));
+        for (std::size_t i = 0; i < std::min(views.size(), expected.size()); ++i)
             CHECK(same_contents(shared.views()[i], expected[i]));
     }
-    SECTION("a loader with nothing to share gives no views") {
+    SECTION("nothing to share gives no views") {
         NodeSharedData nothing;
-        cluster.share_per_node([] { return std::vector<ReadDataset>{}; }, nothing);
+        cluster.share_per_node(0, [](std::size_t) -> ReadDataset { throw std::logic_error("never called"); }, nothing);
         CHECK(nothing.views().empty());
     }
 }
 
 TEST_CASE("share_per_node agrees on a loader's failure", "[mpi]") {
     Cluster& cluster = test_cluster();
-    // Rank 0 leads its node and is the lowest rank, so its message is the one every rank reports.
-    SECTION("an InputError on the leader") {
-        NodeSharedData shared;
-        const Outcome outcome = outcome_of([&] {
-            cluster.share_per_node([]() -> std::vector<ReadDataset> { throw InputError("data.idx: truncated"); }, shared);
-        });
-        check_every_rank_failed(outcome, "data.idx: truncated", 2);
-    }
-    SECTION("any other exception on the leader") {
-        NodeSharedData shared;
-        const Outcome outcome = outcome_of([&] {
-            cluster.share_per_node([]() -> std::vector<ReadDataset> { throw std::runtime_error("out of memory"); }, shared);
-        });
-        check_every_rank_failed(outcome, "out of memory", 1);
-    }
-    SECTION("a value that fails to decode, found as the leader fills the shared window") {
+    const std::vector<Dataset> datasets = three_datasets();
+    // Every rank reports the failing rank's message; dataset 1's reader is rank 1 of the node, or
+    // rank 0 when it is alone (the tests run on one node, where node ranks are world ranks).
+    const int second_reader = 1 % ranks_on_node();
+    const auto from_second_reader = [&](const std::string& message) {
+        return second_reader == 0 ? message : "rank " + std::to_string(second_reader) + ": " + message;
+    };
+    SECTION("an InputError on the node leader, reading dataset 0") {
         NodeSharedData shared;
         const Outcome outcome = outcome_of([&] {
             cluster.share_per_node(
-                [] {
-                    std::vector<ReadDataset> read = as_read(two_datasets());
-                    read[1].features.decode_into = [](float*, double) { throw InputError("data.npy: value nan is not a finite float"); };
+                3,
+                [&](std::size_t i) {
+                    if (i == 0) throw InputError("data.idx: truncated");
+                    return as_read(datasets[i]);
+                },
+                shared);
+        });
+        check_every_rank_failed(outcome, "data.idx: truncated", 2);
+    }
+    SECTION("an InputError on another rank, reading dataset 1") {
+        NodeSharedData shared;
+        const Outcome outcome = outcome_of([&] {
+            cluster.share_per_node(
+                3,
+                [&](std::size_t i) {
+                    if (i == 1) throw InputError("test.idx: bad magic");
+                    return as_read(datasets[i]);
+                },
+                shared);
+        });
+        check_every_rank_failed(outcome, from_second_reader("test.idx: bad magic"), 2);
+    }
+    SECTION("any other exception") {
+        NodeSharedData shared;
+        const Outcome outcome = outcome_of([&] {
+            cluster.share_per_node(1, [](std::size_t) -> ReadDataset { throw std::runtime_error("out of memory"); }, shared);
+        });
+        check_every_rank_failed(outcome, "out of memory", 1);
+    }
+    SECTION("a value that fails to decode, found as its reader fills the shared window") {
+        NodeSharedData shared;
+        const Outcome outcome = outcome_of([&] {
+            cluster.share_per_node(
+                3,
+                [&](std::size_t i) {
+                    ReadDataset read = as_read(datasets[i]);
+                    if (i == 1)
+                        read.features.decode_into = [](float*, double) { throw InputError("data.npy: value nan is not a finite float"); };
                     return read;
                 },
                 shared);
         });
-        check_every_rank_failed(outcome, "data.npy: value nan is not a finite float", 2);
+        check_every_rank_failed(outcome, from_second_reader("data.npy: value nan is not a finite float"), 2);
     }
     // A failed share leaves the cluster usable.
     NodeSharedData shared;
-    cluster.share_per_node([] { return as_read({make_synthetic(5, 3, 2, 4)}); }, shared);
+    const Dataset small = make_synthetic(5, 3, 2, 4);
+    cluster.share_per_node(1, [&](std::size_t) { return as_read(small); }, shared);
     CHECK(shared.views().size() == 1);
     MPI_Barrier(MPI_COMM_WORLD);  // leave the test in step
 }

@@ -112,6 +112,15 @@ test_labels = "test_labels.npy"')
 expect_fail 2 "$(re "$D/truncated.npy")" run_hypergrid 1 run "$f" --output "$OUT"
 expect_fail 2 "$(re "$D/truncated.npy")" run_hypergrid 2 run "$f" --output "$OUT"
 
+check "truncated test set .npy (read by rank 1 when there are two)"
+head -c 200 "$D/test_images.npy" >"$D/truncated_test.npy"
+f=$(cfg truncated_test 'train_images = "images.npy"
+train_labels = "labels.npy"
+test_images = "truncated_test.npy"
+test_labels = "test_labels.npy"')
+expect_fail 2 "$(re "$D/truncated_test.npy")" run_hypergrid 1 run "$f" --output "$OUT"
+expect_fail 2 "$(re "$D/truncated_test.npy")" run_hypergrid 2 run "$f" --output "$OUT"
+
 check "IDX file with a bad magic number"
 py - "$D/bad-magic-images-idx3-ubyte" <<'PY'
 import struct, sys
