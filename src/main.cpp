@@ -192,7 +192,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     const hg::WorkPlan plan(grid, data.classes, config.run.models_per_unit, data.split.train.count,
                             hg::packing_for(cluster.size(), shards == 1 ? final_scale(data) : 0),
                             {shard, shards, &done});
-    const std::vector<hg::Leg> legs = hg::relay_schedule(plan.costs(), plan.epochs(), cluster.size(), plan.final_cost());
+    const std::vector<hg::Leg> legs = plan.legs(cluster.size());
     hg::UnitQueue queue(legs, cluster.size(), config.run.dynamic_schedule);
     if (log)
         *log << "hypergrid " << HYPERGRID_VERSION << ": " << grid.size() << " trials (shard " << shard << "/" << shards << ", "

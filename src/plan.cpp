@@ -278,6 +278,8 @@ WorkUnit WorkPlan::unit(const Leg& leg) const {
     return piece;
 }
 
+std::vector<Leg> WorkPlan::legs(int ranks) const { return relay_schedule(costs_, epochs_, ranks, final_cost_); }
+
 namespace {
 
 std::vector<std::size_t> longest_first_order(const std::vector<double>& costs) {

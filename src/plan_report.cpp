@@ -11,7 +11,7 @@ namespace hypergrid {
 
 std::string format_plan_report(const Grid& grid, const WorkPlan& plan, int ranks) {
     const std::vector<double>& costs = plan.costs();
-    const std::vector<Leg> legs = relay_schedule(costs, plan.epochs(), ranks, plan.final_cost());
+    const std::vector<Leg> legs = plan.legs(ranks);
     std::ostringstream out;
     double separate = 0;  // cost if every trial trained alone, a unit of one model
     for (std::int64_t t = 0; t < grid.size(); ++t) {

@@ -134,6 +134,8 @@ public:
     WorkUnit unit(std::size_t u) const;
     /// The piece of its unit that `leg` trains, in full (cost: the leg's).
     WorkUnit unit(const Leg& leg) const;
+    /// This plan's units (and final model) cut into legs for `ranks` ranks: see relay_schedule.
+    std::vector<Leg> legs(int ranks) const;
 
 private:
     struct Span {
