@@ -154,13 +154,16 @@ void Cluster::share_per_node(std::size_t count, const std::function<ReadDataset(
     MPI_Aint size = 0;
     int unit = 0;
     check(MPI_Win_shared_query(window.handle, 0, &size, &unit, &base), "MPI_Win_shared_query");
-    // Each rank maps its share of the window's pages in one call (cheaper than a fault per page, and
-    // in parallel), then converts the features it read straight into the window: never a private copy.
+    // Each rank maps its share of the window's pages in a call per dataset (cheaper than a fault per
+    // page, and in parallel), and converts the features it read straight into the window: never a
+    // private copy. Dataset by dataset, so a lone rank holds no more pages than decoding needs.
     agree([&] {
-        const std::int64_t first = bytes / node_size * node_rank;
-        const std::int64_t last = node_rank + 1 == node_size ? bytes : first + bytes / node_size;
-        prefault_for_writing(base + first, static_cast<std::size_t>(last - first));
+        const std::int64_t share_first = bytes / node_size * node_rank;
+        const std::int64_t share_last = node_rank + 1 == node_size ? bytes : share_first + bytes / node_size;
         for (std::size_t i = 0; i < count; ++i) {
+            const std::int64_t first = std::max(share_first, offsets[2 * i]);
+            const std::int64_t last = std::min(share_last, i + 1 < count ? offsets[2 * i + 2] : bytes);
+            if (last > first) prefault_for_writing(base + first, static_cast<std::size_t>(last - first));
             if (!reads(i)) continue;
             files[i].decode_features_into(reinterpret_cast<float*>(base + offsets[2 * i]));
             std::memcpy(base + offsets[2 * i + 1], files[i].labels.data(), files[i].labels.size() * sizeof(std::int32_t));
