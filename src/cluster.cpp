@@ -124,7 +124,9 @@ void Cluster::share_per_node(std::size_t count, const std::function<ReadDataset(
     window.node = mpi::communicator(node_handle, mpi::comm_take_ownership);
     const int node_rank = window.node.rank();
     const int node_size = window.node.size();
-    const auto reads = [&](std::size_t i) { return static_cast<int>(i % static_cast<std::size_t>(node_size)) == node_rank; };
+    const auto reads = [&](std::size_t i) {
+        return static_cast<int>(i % static_cast<std::size_t>(node_size)) == node_rank;
+    };
 
     // The node's ranks read its files in parallel: dataset i on node rank i mod n.
     std::vector<ReadDataset> files(count);
@@ -135,8 +137,11 @@ void Cluster::share_per_node(std::size_t count, const std::function<ReadDataset(
 
     // Layout: for each dataset, its features then its labels, each cache-line aligned.
     std::vector<std::int64_t> shape(2 * count, 0);  // count, dims per dataset: each set by its reader
-    for (std::size_t i = 0; i < count; ++i)
-        if (reads(i)) shape[2 * i] = files[i].count(), shape[2 * i + 1] = files[i].dims();
+    for (std::size_t i = 0; i < count; ++i) {
+        if (!reads(i)) continue;
+        shape[2 * i] = files[i].count();
+        shape[2 * i + 1] = files[i].dims();
+    }
     MPI_Allreduce(MPI_IN_PLACE, shape.data(), static_cast<int>(shape.size()), MPI_INT64_T, MPI_SUM, window.node);
     std::vector<std::int64_t> offsets;
     std::int64_t bytes = 0;
