@@ -305,31 +305,24 @@ TEST_CASE("share_per_node agrees on a loader's failure", "[mpi]") {
     const auto from_second_reader = [&](const std::string& message) {
         return second_reader == 0 ? message : "rank " + std::to_string(second_reader) + ": " + message;
     };
-    SECTION("an InputError on the node leader, reading dataset 0") {
+    // Shares the three datasets, reading dataset `failing` throwing an InputError with `message`.
+    const auto share_failing_read = [&](std::size_t failing, const std::string& message) {
         NodeSharedData shared;
-        const Outcome outcome = outcome_of([&] {
+        return outcome_of([&] {
             cluster.share_per_node(
-                3,
+                datasets.size(),
                 [&](std::size_t i) {
-                    if (i == 0) throw InputError("data.idx: truncated");
+                    if (i == failing) throw InputError(message);
                     return as_read(datasets[i]);
                 },
                 shared);
         });
-        check_every_rank_failed(outcome, "data.idx: truncated", 2);
+    };
+    SECTION("an InputError on the node leader, reading dataset 0") {
+        check_every_rank_failed(share_failing_read(0, "data.idx: truncated"), "data.idx: truncated", 2);
     }
     SECTION("an InputError on another rank, reading dataset 1") {
-        NodeSharedData shared;
-        const Outcome outcome = outcome_of([&] {
-            cluster.share_per_node(
-                3,
-                [&](std::size_t i) {
-                    if (i == 1) throw InputError("test.idx: bad magic");
-                    return as_read(datasets[i]);
-                },
-                shared);
-        });
-        check_every_rank_failed(outcome, from_second_reader("test.idx: bad magic"), 2);
+        check_every_rank_failed(share_failing_read(1, "test.idx: bad magic"), from_second_reader("test.idx: bad magic"), 2);
     }
     SECTION("any other exception") {
         NodeSharedData shared;

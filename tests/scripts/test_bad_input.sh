@@ -103,23 +103,14 @@ expect_fail 2 "$(re "$f").*no_such_images\.npy" run_hypergrid 1 run "$f" --outpu
 expect_fail 2 "$(re "$f").*no_such_images\.npy" run_hypergrid 2 run "$f" --output "$OUT"
 
 # --- Corrupt data files: the message names the data file. ---
-check "truncated .npy"
-head -c 200 "$D/images.npy" >"$D/truncated.npy"
-f=$(cfg truncated 'train_images = "truncated.npy"
-train_labels = "labels.npy"
-test_images = "test_images.npy"
-test_labels = "test_labels.npy"')
-expect_fail 2 "$(re "$D/truncated.npy")" run_hypergrid 1 run "$f" --output "$OUT"
-expect_fail 2 "$(re "$D/truncated.npy")" run_hypergrid 2 run "$f" --output "$OUT"
-
-check "truncated test set .npy (read by rank 1 when there are two)"
-head -c 200 "$D/test_images.npy" >"$D/truncated_test.npy"
-f=$(cfg truncated_test 'train_images = "images.npy"
-train_labels = "labels.npy"
-test_images = "truncated_test.npy"
-test_labels = "test_labels.npy"')
-expect_fail 2 "$(re "$D/truncated_test.npy")" run_hypergrid 1 run "$f" --output "$OUT"
-expect_fail 2 "$(re "$D/truncated_test.npy")" run_hypergrid 2 run "$f" --output "$OUT"
+# The training set's files are read by rank 0, the test set's by rank 1 when there are two.
+for which in images test_images; do
+    check "truncated $which.npy"
+    head -c 200 "$D/$which.npy" >"$D/truncated_$which.npy"
+    f=$(cfg "truncated_$which" "$(sed "s/\"$which.npy\"/\"truncated_$which.npy\"/" <<<"$DATA_NPY")")
+    expect_fail 2 "$(re "$D/truncated_$which.npy")" run_hypergrid 1 run "$f" --output "$OUT"
+    expect_fail 2 "$(re "$D/truncated_$which.npy")" run_hypergrid 2 run "$f" --output "$OUT"
+done
 
 check "IDX file with a bad magic number"
 py - "$D/bad-magic-images-idx3-ubyte" <<'PY'
