@@ -12,24 +12,11 @@
 // of the block, which unrolling pays once per 4 features. Measured with both variants in one process
 // (batch by batch, so the host's noise cancels): 3-6% faster at 96 columns, 7-11% at 32; the order
 // of every sum is unchanged, so the results are the same bits.
-//
-// The update skips, block of weight rows by block, the examples whose features there are all 0:
-// 28% of Fashion-MNIST's examples over a block of 8 rows. Each step lists a block's remaining
-// examples from per-example flags made once per trainer (a bit per 8 features). On the benchmark
-// grid the update's blocks took 25% less time and the listing and flags cost back about a third of
-// that. A left-out term would have been 0 * g, which leaves a sum's bits unchanged, so the results
-// are the same bits as visiting every example.
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <type_traits>
 #include <utility>
-#include <vector>
-
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
 
 namespace hypergrid::kernels {
 
@@ -140,111 +127,17 @@ void compute_scores(const float* W, const float* bias, const Rows& X, std::int64
     });
 }
 
-/// Which groups of 8 features of each example hold a nonzero value: bit g % 64 of word g / 64 of
-/// the example's group_words(d) words, example after example. Half of Fashion-MNIST's pixels are 0,
-/// and 28% of its examples are 0 over any given 8 features, where the update has nothing to add.
-inline std::int64_t feature_groups(std::int64_t d) { return (d + 7) / 8; }
-inline std::int64_t group_words(std::int64_t d) { return (feature_groups(d) + 63) / 64; }
-
-inline void mark_nonzero_groups(const float* x, std::int64_t count, std::int64_t d, std::vector<std::uint64_t>& flags) {
-    const auto nonzero = [](const float* values, std::int64_t n) {
-        std::uint32_t bits = 0;
-        for (std::int64_t k = 0; k < n; ++k) {
-            std::uint32_t value;
-            std::memcpy(&value, values + k, sizeof value);
-            bits |= value;
-        }
-        return std::uint64_t{(bits & 0x7fffffffU) != 0};  // -0 is 0 too
-    };
-    const std::int64_t words = group_words(d);
-    flags.assign(static_cast<std::size_t>(count * words), 0);
-    for (std::int64_t e = 0; e < count; ++e) {
-        const float* example = x + e * d;
-        std::uint64_t* out = flags.data() + e * words;
-        std::int64_t g = 0;
-#if defined(__AVX512F__)
-        for (; g + 2 <= d / 8; g += 2) {  // two groups per compare: 16 bits, one per feature (-0 == 0)
-            const unsigned lanes = _mm512_cmpneq_ps_mask(_mm512_loadu_ps(example + g * 8), _mm512_setzero_ps());
-            out[g / 64] |= (std::uint64_t{(lanes & 0xffU) != 0} | std::uint64_t{(lanes >> 8U) != 0} << 1U) << (g % 64);
-        }
-#endif
-        for (; g < d / 8; ++g) out[g / 64] |= nonzero(example + g * 8, 8) << (g % 64);
-        if (d % 8 != 0) out[d / 8 / 64] |= nonzero(example + d / 8 * 8, d % 8) << (d / 8 % 64);
-    }
-}
-
-/// Asks for the flags of the examples `batch` (m of them) to be in cache by the time they are listed:
-/// called a step ahead, it takes the random reads of a large dataset's flags off the step's path.
-inline void prefetch_flags(const std::uint64_t* flags, std::int64_t d, const std::uint32_t* batch, std::int64_t m) {
-    for (std::int64_t i = 0; i < m; ++i) __builtin_prefetch(flags + static_cast<std::int64_t>(batch[i]) * group_words(d));
-}
-
-/// Appends to `list` (from list[1], count in list[0]) the positions first + j of the bits j set in
-/// `bits`, for j < n, in order. With AVX-512 it writes up to 15 values past the last one.
-inline void append_positions(std::uint64_t bits, std::int64_t first, std::int64_t n, std::uint32_t* list) {
-#if defined(__AVX512F__)
-    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    for (std::int64_t q = 0; q < n; q += 16) {
-        const auto keep = static_cast<__mmask16>(bits >> q);
-        const __m512i positions = _mm512_add_epi32(lanes, _mm512_set1_epi32(static_cast<int>(first + q)));
-        _mm512_storeu_si512(list + 1 + list[0], _mm512_maskz_compress_epi32(keep, positions));
-        list[0] += static_cast<std::uint32_t>(__builtin_popcount(keep));
-    }
-#else
-    (void)n;
-    for (; bits != 0; bits &= bits - 1) list[++list[0]] = static_cast<std::uint32_t>(first + __builtin_ctzll(bits));
-#endif
-}
-
-/// For each block of R weight rows from row 0 (the last one maybe shorter), the positions in the
-/// batch (example ids `batch`, m of them) of the examples that may have a nonzero feature there:
-/// those whose groups of 8 features (mark_nonzero_groups) that the block overlaps are not all 0.
-/// Block b's list is lists[b (m + 1)] long and follows it. `masks` and `lists` are reused from step
-/// to step, so a step allocates nothing.
-template <int R>
-void list_nonzero_examples(const std::uint64_t* flags, std::int64_t d, const std::uint32_t* batch, std::int64_t m,
-                           std::vector<std::uint64_t>& masks, std::vector<std::uint32_t>& lists) {
-    static_assert(R <= 8, "a block overlaps at most two groups");
-    // The batch's flags turned around: a mask of examples per group, 64 examples to a word.
-    const std::int64_t groups = feature_groups(d);
-    const std::int64_t words = group_words(d);
-    const std::int64_t batch_words = (m + 63) / 64;
-    masks.assign(static_cast<std::size_t>(batch_words * groups), 0);
-    for (std::int64_t i = 0; i < m; ++i) {
-        const std::uint64_t* example = flags + static_cast<std::int64_t>(batch[i]) * words;
-        std::uint64_t* mask = masks.data() + i / 64 * groups;
-        for (std::int64_t w = 0; w < words; ++w)
-            for (std::int64_t g = 0; g < std::min<std::int64_t>(64, groups - w * 64); ++g)
-                mask[w * 64 + g] |= (example[w] >> g & 1U) << (i % 64);
-    }
-    // Then each block's examples, in order (blocks in order too: a list may spill into the next one's
-    // space before that is written, and the last has 16 spare places).
-    lists.resize(static_cast<std::size_t>((d + R - 1) / R * (m + 1) + 16));
-    std::uint32_t* list = lists.data();
-    for (std::int64_t k = 0; k < d; k += R, list += m + 1) {
-        const std::int64_t first = k / 8;
-        const std::int64_t last = (std::min(k + R, d) - 1) / 8;
-        list[0] = 0;
-        for (std::int64_t w = 0; w < batch_words; ++w)
-            append_positions(masks[w * groups + first] | masks[w * groups + last], w * 64,
-                             std::min<std::int64_t>(64, m - w * 64), list);
-    }
-}
-
-// W(k.., c0..) = decay(c0..) * W(k.., c0..) - sum_i x_i(k..) G(i, c0..) for R rows and V vectors, the
-// sum over the `count` examples listed in `examples`, in order: those left out have x_i(k..) = 0,
-// and subtracting 0 g leaves a sum's bits as they are (g is finite unless the model diverged).
-template <int R, int V>
-void update_block(float* W, const float* decay, const IndexedRows& X, const float* G, std::int64_t P,
-                  const std::uint32_t* examples, std::uint32_t count, std::int64_t k, std::int64_t c0) {
+// W(k.., c0..) = decay(c0..) * W(k.., c0..) - sum_i x_i(k..) G(i, c0..) for R rows and V vectors.
+template <int R, int V, class Rows>
+void update_block(float* W, const float* decay, const Rows& X, const float* G, std::int64_t P, std::int64_t m,
+                  std::int64_t k, std::int64_t c0) {
     Vec acc[R][V];
     for (int v = 0; v < V; ++v) {
         const Vec s = load(decay + c0 + v * kLanes);
         for (int r = 0; r < R; ++r) acc[r][v] = s * load(W + (k + r) * P + c0 + v * kLanes);
     }
 #pragma GCC unroll 4  // see the top of this file
-    for (std::uint32_t t = 0; t < count; ++t) {
-        const std::int64_t i = examples[t];
+    for (std::int64_t i = 0; i < m; ++i) {
         const float* x = X[i] + k;
         Vec g[V];
         for (int v = 0; v < V; ++v) g[v] = load(G + i * P + c0 + v * kLanes);
@@ -255,28 +148,17 @@ void update_block(float* W, const float* decay, const IndexedRows& X, const floa
         for (int v = 0; v < V; ++v) store(W + (k + r) * P + c0 + v * kLanes, acc[r][v]);
 }
 
-/// W = decay (per column) * W - X G, with G (m x P, row-major) already scaled by the step size and
-/// X the batch of examples `X.index`, whose groups `flags` marks (mark_nonzero_groups); `masks` and
-/// `lists` are list_nonzero_examples's.
-inline void update_weights(float* W, const float* decay, const IndexedRows& X, const float* G, std::int64_t d,
-                           std::int64_t P, std::int64_t m, const std::uint64_t* flags,
-                           std::vector<std::uint64_t>& masks, std::vector<std::uint32_t>& lists) {
-    int listed_rows = 0;  // the block height `lists` was made for
+/// W = decay (per column) * W - X G, with G (m x P, row-major) already scaled by the step size.
+template <class Rows>
+void update_weights(float* W, const float* decay, const Rows& X, const float* G, std::int64_t d, std::int64_t P,
+                    std::int64_t m) {
     for_each_panel(P, [&](std::int64_t c0, auto width) {
         constexpr int V = decltype(width)::value;
         constexpr int R = rows_per_block(V);
-        if (listed_rows != R) list_nonzero_examples<R>(flags, d, X.index, m, masks, lists);
-        listed_rows = R;
-        for (std::int64_t k = 0; k < d; k += R) {
-            const std::uint32_t* list = lists.data() + k / R * (m + 1);
-            if (k + R <= d) {
-                update_block<R, V>(W, decay, X, G, P, list + 1, list[0], k, c0);
-                continue;
-            }
-            block_of(d - k, [&](auto rows) {
-                update_block<decltype(rows)::value, V>(W, decay, X, G, P, list + 1, list[0], k, c0);
-            }, std::make_integer_sequence<int, R - 1>{});
-        }
+        std::int64_t k = 0;
+        for (; k + R <= d; k += R) update_block<R, V>(W, decay, X, G, P, m, k, c0);
+        block_of(d - k, [&](auto rows) { update_block<decltype(rows)::value, V>(W, decay, X, G, P, m, k, c0); },
+                 std::make_integer_sequence<int, R - 1>{});
     });
 }
 

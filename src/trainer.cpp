@@ -24,7 +24,6 @@ SideBySideTrainer::SideBySideTrainer(const DatasetView& train, int classes, int 
         decay_(columns).setConstant(static_cast<float>(1.0 - models_[k].learning_rate * models_[k].alpha));
         step_size_(columns).setConstant(static_cast<float>(models_[k].learning_rate));
     }
-    kernels::mark_nonzero_groups(train.features, train.count, train.dims, nonzero_groups_);
     batch_labels_.resize(static_cast<std::size_t>(batch_size_));
     scores_.setZero(batch_size_, padded);
 }
@@ -36,8 +35,6 @@ void SideBySideTrainer::run_epoch(std::int64_t epoch, const std::function<void()
         const Eigen::Index m = std::min<Eigen::Index>(batch_size_, train_.count - first);
         const std::uint32_t* batch = order.data() + first;
         for (Eigen::Index j = 0; j < m; ++j) batch_labels_[static_cast<std::size_t>(j)] = train_.labels[batch[j]];
-        const std::int64_t next = std::min<std::int64_t>(batch_size_, train_.count - first - m);
-        if (next > 0) kernels::prefetch_flags(nonzero_groups_.data(), train_.dims, batch + m, next);
         step(batch, m);
         if (poll && ++steps % kPollSteps == 0) poll();
     }
@@ -70,8 +67,7 @@ void SideBySideTrainer::step(const std::uint32_t* batch, Eigen::Index m) {
     // b -= sum_i lr/m (P - Y)_i, summed example by example.
     for (Eigen::Index i = 0; i < m; ++i) bias_ -= scores_.row(i).transpose();
     // W <- (1 - lr alpha) W - lr/m X_b (P - Y)^T, the decay applied to the old W, as the rule says.
-    kernels::update_weights(weights_.data(), decay_.data(), examples, scores, d, padded, m, nonzero_groups_.data(),
-                            nonzero_masks_, nonzero_lists_);
+    kernels::update_weights(weights_.data(), decay_.data(), examples, scores, d, padded, m);
 }
 
 std::vector<Metrics> SideBySideTrainer::evaluate(const DatasetView& data) const {

@@ -63,9 +63,6 @@ private:
     Eigen::VectorXf step_size_;    // P: lr of each column's model
     std::vector<std::int32_t> batch_labels_;
     RowMatrix scores_;             // batch_size x P: scores, then lr/m (P - Y)
-    std::vector<std::uint64_t> nonzero_groups_;  // per training example, a bit per 8 features: 1 if one is nonzero
-    std::vector<std::uint64_t> nonzero_masks_;   // per group of features: a bit per example of the batch
-    std::vector<std::uint32_t> nonzero_lists_;   // per block of weight rows: the batch's examples not all 0 there
 };
 
 }  // namespace hypergrid
