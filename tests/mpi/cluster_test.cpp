@@ -53,15 +53,24 @@ bool same_on_all_ranks(std::uint64_t value) {
     return low == high;
 }
 
-/// This rank's index among the ranks of its node (0 = the node leader).
-int rank_on_node() {
+/// This rank's place on its node: its index among the node's ranks (0 = the node leader), and their number.
+struct NodePlace {
+    int rank = 0;
+    int size = 0;
+};
+
+NodePlace place_on_node() {
     MPI_Comm node = MPI_COMM_NULL;
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-    int rank = 0;
-    MPI_Comm_rank(node, &rank);
+    NodePlace place;
+    MPI_Comm_rank(node, &place.rank);
+    MPI_Comm_size(node, &place.size);
     MPI_Comm_free(&node);
-    return rank;
+    return place;
 }
+
+int rank_on_node() { return place_on_node().rank; }
+int ranks_on_node() { return place_on_node().size; }
 
 int node_count() { return sum_over_ranks(rank_on_node() == 0 ? 1 : 0); }
 
@@ -83,16 +92,6 @@ bool same_contents(const DatasetView& view, const Dataset& expected) {
     return view.count == expected.count && view.dims == expected.dims &&
            std::memcmp(view.features, expected.features.data(), expected.features.size() * sizeof(float)) == 0 &&
            std::memcmp(view.labels, expected.labels.data(), expected.labels.size() * sizeof(std::int32_t)) == 0;
-}
-
-/// Ranks on this rank's node.
-int ranks_on_node() {
-    MPI_Comm node = MPI_COMM_NULL;
-    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-    int size = 0;
-    MPI_Comm_size(node, &size);
-    MPI_Comm_free(&node);
-    return size;
 }
 
 /// Three datasets to share (more than some nodes have ranks, so one rank reads two); every rank can
@@ -238,8 +237,7 @@ TEST_CASE("agree turns one rank's error into the same RankFailure on every rank"
 
 TEST_CASE("share_per_node reads each dataset once per node, in parallel, and every rank sees them", "[mpi]") {
     Cluster& cluster = test_cluster();
-    const int node_rank = rank_on_node();
-    const int node_size = ranks_on_node();
+    const auto [node_rank, node_size] = place_on_node();
     const int nodes = node_count();
     const std::vector<Dataset> expected = three_datasets();
 
