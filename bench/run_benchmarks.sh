@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # hypergrid's performance benchmarks: prints a plain-text report and saves it to bench/results/<date>.txt.
 #
-#   bench/run_benchmarks.sh                 # full benchmark, about 20 minutes on 2 cores
+#   bench/run_benchmarks.sh                 # full benchmark, about 30 minutes on 2 cores
 #   RUNS=5 bench/run_benchmarks.sh          # repetitions of the timed runs (default 3)
 #   SKIP_PEER=1 bench/run_benchmarks.sh     # without the numpy + mpi4py peer (bench/numpy_peer.py)
 #   QUICK=1 bench/run_benchmarks.sh         # tiny problem (3000 examples, 4 trials): checks the plumbing in a
 #                                           # minute; its report goes to bench/results/<date>-quick.txt
 #
 # Steps: build hypergrid (scripts/setup.sh build); single-core float32 probe (bench/gemm_probe.cpp: FMA peak,
-# Eigen GEMM; run again at the end, the larger FMA peak counting); section 1 on bench/perf_grid.toml: peer
-# (float64, 2 ranks) and hypergrid (2 ranks) alternating RUNS times, hypergrid at 1 rank RUNS times
-# alternating with two independent 1-rank runs at once (one per core: what the cores give when nothing is
-# shared, a yardstick for 1 -> 2 efficiency), the peer in float32 at 2 ranks once, hypergrid at 4 ranks once
+# Eigen GEMM; run again at the end, the larger FMA peak counting); section 1 on bench/perf_grid.toml, RUNS
+# rounds of: the peer (float64, 2 ranks), hypergrid at 2 ranks, at 1 rank, and two independent 1-rank runs
+# at once (one per core: what the cores give when nothing is shared, a yardstick for 1 -> 2 efficiency);
+# then the peer in float32 at 2 ranks once, hypergrid at 4 ranks once
 # (oversubscribed, for the memory ratio 4 vs 1 rank); section 2: the default sweep configs/fashion_mnist.toml
 # at 1 and 2 ranks, once each. Every run goes through bench/pss_sampler.py, which times the mpirun command
 # and samples the total Pss of the ranks. Works as root and as a user (scripts/mpirun.sh).
@@ -159,11 +159,11 @@ peer() {  # peer LABEL DTYPE: 2 ranks, one BLAS thread each, without this machin
 }
 
 echo "section 1 runs: $perf_config (wall time around mpirun, peak total PSS of the ranks)"
+# Round by round, so that the runs compared with each other (peer and 2 ranks; 1 and 2 ranks; 1 rank and
+# the pair) meet the same host: its speed drifts over minutes, and the report pairs them by round too.
 for ((i = 1; i <= RUNS; i++)); do
   [[ $SKIP_PEER == 1 ]] || peer "peer64-$i" float64
   hypergrid "hg2-$i" 2 "$perf_config"
-done
-for ((i = 1; i <= RUNS; i++)); do
   hypergrid "hg1-$i" 1 "$perf_config"
   (($(nproc) < 2)) || pair "pair-$i" "$perf_config"
 done
@@ -378,16 +378,32 @@ for g, t, cores in [("hg2", t2, 2), ("hg1", t1, 1)]:
         s = training(g)
         if s:
             print(f"      training phases alone (work / median sweep + final seconds): {work / s / 1e9:.1f}")
+
+
+def by_round(numerator, denominator, scale=1.0):
+    """numerator's wall / (scale x denominator's) for each round that ran both, by run number."""
+    walls = {g: {r["label"].rsplit("-", 1)[1]: r["pss"]["wall_seconds"] for r in groups.get(g, [])}
+             for g in (numerator, denominator)}
+    return [walls[numerator][i] / (scale * walls[denominator][i])
+            for i in sorted(walls[numerator], key=int) if i in walls[denominator]]
+
+
+def paired(values):
+    return f"{', '.join(f'{v:.2f}' for v in values)}; median {median(values):.2f}"
+
+
 if t1 and t2:
     efficiency = t1 / (2 * t2)
     print(f"  parallel efficiency 1 -> 2 ranks, T1 / (2 T2): whole run (wall) {efficiency:.2f}   (target >= 0.90: "
           f"{'met' if efficiency >= 0.9 else 'NOT met'}), training phases (sweep + final) "
           f"{fmt(ratio(training('hg1'), 2 * training('hg2')))}")
+    print(f"      round by round (the 1- and 2-rank runs of a round back to back): {paired(by_round('hg1', 'hg2', 2))}")
 t_pair = wall("pair")
 if t1 and t_pair:
     print(f"  this machine's own 1 -> 2 scaling: two independent 1-rank runs at once, one per core, take "
           f"{t_pair:.2f} s (median wall, both done)\n      against {t1:.2f} s for one alone: {t1 / t_pair:.2f}, the "
           f"efficiency of a 2-rank run that lost nothing to balance, communication or serial parts")
+    print(f"      round by round: {paired(by_round('hg1', 'pair'))}")
 if plan:
     print(f"  plan for 2 ranks: {plan.strip(';').replace(';', '; ')}")
 p4, p1 = pss_total("hg4"), pss_total("hg1")
