@@ -93,6 +93,21 @@ batch_size = [16]')
 n=$(line_of "$f" '^learning_rate')
 expect_fail 2 "$(re "$f"):$n: grid\.learning_rate(\[1\])?: .*(> ?0|positive)" run_hypergrid 1 run "$f" --output "$OUT"
 
+# --- Malformed TOML that the fuzz test (tests/fuzz) found taking toml++ 3.3.0 off its checked paths:
+#     a non-ASCII character where a number belongs, and a NUL byte in a table header. ---
+check "invalid TOML: a non-ASCII character in a number"
+f=$(cfg non_ascii "$DATA_NPY" 'epochs = [1]
+alpha = [0.001]
+learning_rate = [0.1, 0.Ϋ]
+batch_size = [16]')
+n=$(line_of "$f" '^learning_rate')
+expect_fail 2 "$(re "$f"):$n: invalid TOML" run_hypergrid 1 run "$f" --output "$OUT"
+check "invalid TOML: a NUL byte in a table header"
+f="$D/nul_header.toml"
+printf '[data]\n%s\n[grid]\n%s\n[\0run]\nseed = 1\n' "$DATA_NPY" "$GRID_OK" >"$f"
+n=$(grep -n -a -m1 '^\[.run\]' "$f" | cut -d: -f1)
+expect_fail 2 "$(re "$f"):$n: invalid TOML" run_hypergrid 1 run "$f" --output "$OUT"
+
 # --- Missing data file. ---
 check "missing data file"
 f=$(cfg missing_data 'train_images = "no_such_images.npy"
