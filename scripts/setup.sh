@@ -8,19 +8,7 @@ build_dir=${1:-build}
 packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libboost-mpi-dev
           libboost-serialization-dev libeigen3-dev libtomlplusplus-dev libcli11-dev zlib1g-dev libdeflate-dev catch2
           dataset-fashion-mnist python3 python3-numpy python3-mpi4py libopenblas0-pthread time)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
-done
-if ((${#missing[@]})); then
-  echo "setup: installing ${missing[*]}"
-  if [[ $(id -u) -eq 0 ]]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else
-    echo "setup: missing packages ${missing[*]}; install them as root (apt-get install ${missing[*]})" >&2
-    exit 1
-  fi
-  "${sudo[@]}" apt-get update -q
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+scripts/install_packages.sh "${packages[@]}"
 
 # The build runs where it was built, so it may use every vector unit of this CPU.
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DHYPERGRID_NATIVE=ON >/dev/null

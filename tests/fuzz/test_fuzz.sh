@@ -24,20 +24,7 @@ trap 'rm -rf "$WORK"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # 1. clang with libFuzzer and the sanitizer runtimes.
-packages=(clang libclang-rt-14-dev)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
-done
-if ((${#missing[@]})); then
-  if [[ $(id -u) -eq 0 ]]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo -n); else
-    fail "clang is missing and this user cannot install it: apt-get install ${missing[*]}"
-  fi
-  echo "installing ${missing[*]}"
-  "${sudo[@]}" apt-get update -q >/dev/null || fail "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
-    fail "apt-get install ${missing[*]} failed"
-fi
+"$SRC/scripts/install_packages.sh" clang libclang-rt-14-dev || fail "clang is missing and could not be installed"
 
 # 2. The target, with the readers' sources instrumented.
 echo "building the fuzz target"
