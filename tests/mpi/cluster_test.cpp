@@ -69,10 +69,7 @@ NodePlace place_on_node() {
     return place;
 }
 
-int rank_on_node() { return place_on_node().rank; }
-int ranks_on_node() { return place_on_node().size; }
-
-int node_count() { return sum_over_ranks(rank_on_node() == 0 ? 1 : 0); }
+int node_count() { return sum_over_ranks(place_on_node().rank == 0 ? 1 : 0); }
 
 /// FNV-1a over raw bytes.
 std::uint64_t fnv1a(const void* data, std::size_t bytes, std::uint64_t hash = 0xcbf29ce484222325ULL) {
@@ -299,7 +296,7 @@ TEST_CASE("share_per_node agrees on a loader's failure", "[mpi]") {
     const std::vector<Dataset> datasets = three_datasets();
     // Every rank reports the failing rank's message; dataset 1's reader is rank 1 of the node, or
     // rank 0 when it is alone (the tests run on one node, where node ranks are world ranks).
-    const int second_reader = 1 % ranks_on_node();
+    const int second_reader = 1 % place_on_node().size;
     const auto from_second_reader = [&](const std::string& message) {
         return second_reader == 0 ? message : "rank " + std::to_string(second_reader) + ": " + message;
     };
