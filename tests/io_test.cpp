@@ -235,15 +235,15 @@ TEST_CASE("Gzip input must be complete and intact", "[io]") {
 }
 
 TEST_CASE("The fast inflater (libdeflate) gives zlib's bytes, or fails and leaves the diagnosis to zlib", "[io]") {
-    const auto bytes = [](const std::string& text) { return std::vector<unsigned char>(text.begin(), text.end()); };
+    const auto bytes = [](const std::string& text) { return io::detail::Bytes(text.begin(), text.end()); };
     // 3 MB that compress ~1000-fold, in three members: the output outgrows its size hint (the last
     // member's length, at most 16x the input) and grows, member by member.
     std::string whole(3'000'000, '\0');
     for (std::size_t i = 0; i < whole.size(); i += 997) whole[i] = static_cast<char>(i % 251);
-    const std::vector<unsigned char> members = bytes(hypergrid::testing::gzip(whole.substr(0, 2'000'000)) +
+    const io::detail::Bytes members = bytes(hypergrid::testing::gzip(whole.substr(0, 2'000'000)) +
                                                      hypergrid::testing::gzip(whole.substr(2'000'000, 5)) +
                                                      hypergrid::testing::gzip(whole.substr(2'000'005)));
-    std::vector<unsigned char> fast;
+    io::detail::Bytes fast;
     REQUIRE(io::detail::gunzip_fast(members, fast));
     CHECK(fast == bytes(whole));
     CHECK(io::detail::gunzip_zlib("members.gz", members) == fast);
@@ -252,7 +252,7 @@ TEST_CASE("The fast inflater (libdeflate) gives zlib's bytes, or fails and leave
     std::string corrupt = one;
     corrupt[corrupt.size() - 8] ^= 0x01;  // the CRC-32
     for (const std::string& bad : {corrupt, one.substr(0, one.size() - 6), one + "junk"}) {
-        std::vector<unsigned char> out;
+        io::detail::Bytes out;
         CHECK_FALSE(io::detail::gunzip_fast(bytes(bad), out));
         CHECK_THROWS_AS(io::detail::gunzip_zlib("bad.gz", bytes(bad)), InputError);
     }

@@ -76,7 +76,7 @@ public:
     explicit CsvReader(const std::filesystem::path& file) : file_(file) {}
 
     CsvData read() {
-        const std::vector<unsigned char> bytes = detail::read_file_bytes(file_);
+        const detail::Bytes bytes = detail::read_file_bytes(file_);
         const auto* text = reinterpret_cast<const char*>(bytes.data());
         Span rest{text, text + bytes.size()};
         const char utf8_bom[] = "\xEF\xBB\xBF";  // written by some spreadsheet programs

@@ -6,12 +6,14 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <new>
 #include <type_traits>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <libdeflate.h>
@@ -38,7 +40,7 @@ private:
 
 std::string errno_text(int error) { return std::strerror(error); }
 
-std::vector<unsigned char> read_raw(const std::filesystem::path& file) {
+Bytes read_raw(const std::filesystem::path& file) {
     const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) fail(file, "cannot open: " + errno_text(errno));
     const FileDescriptor guard(fd);
@@ -50,7 +52,7 @@ std::vector<unsigned char> read_raw(const std::filesystem::path& file) {
     // One byte more than a regular file's size, so the final zero-length read needs no regrowth;
     // pipes and other special files start small and double.
     std::size_t capacity = S_ISREG(info.st_mode) ? static_cast<std::size_t>(info.st_size) + 1 : 1 << 16;
-    std::vector<unsigned char> bytes(capacity);
+    Bytes bytes(capacity);
     std::size_t used = 0;
     for (;;) {
         if (used == bytes.size()) bytes.resize(bytes.size() * 2);
@@ -87,7 +89,7 @@ private:
 
 /// The first output buffer's size: the trailer's ISIZE (length mod 2^32), capped because a corrupt
 /// trailer must not make us allocate gigabytes up front (the buffer grows when needed).
-std::size_t gunzipped_size_hint(const std::vector<unsigned char>& in) {
+std::size_t gunzipped_size_hint(const Bytes& in) {
     std::size_t hint = 0;
     if (in.size() >= 18) {
         const unsigned char* t = in.data() + in.size() - 4;
@@ -112,7 +114,7 @@ private:
 
 }  // namespace
 
-bool gunzip_fast(const std::vector<unsigned char>& in, std::vector<unsigned char>& out) {
+bool gunzip_fast(const Bytes& in, Bytes& out) {
     const Decompressor inflater;
     out.resize(gunzipped_size_hint(in));
     std::size_t read = 0, produced = 0;
@@ -134,8 +136,8 @@ bool gunzip_fast(const std::vector<unsigned char>& in, std::vector<unsigned char
     return true;
 }
 
-std::vector<unsigned char> gunzip_zlib(const std::filesystem::path& file, const std::vector<unsigned char>& in) {
-    std::vector<unsigned char> out(gunzipped_size_hint(in));
+Bytes gunzip_zlib(const std::filesystem::path& file, const Bytes& in) {
+    Bytes out(gunzipped_size_hint(in));
 
     InflateStream inflater(file);
     z_stream* zs = inflater.get();
@@ -181,8 +183,8 @@ std::vector<unsigned char> gunzip_zlib(const std::filesystem::path& file, const 
 
 namespace {
 
-std::vector<unsigned char> gunzip(const std::filesystem::path& file, const std::vector<unsigned char>& in) {
-    std::vector<unsigned char> out;
+Bytes gunzip(const std::filesystem::path& file, const Bytes& in) {
+    Bytes out;
     return gunzip_fast(in, out) ? out : gunzip_zlib(file, in);
 }
 
@@ -234,10 +236,25 @@ std::string format_float(double value) {
 
 }  // namespace
 
+void* allocate_file_buffer(std::size_t bytes) {
+    constexpr std::size_t huge_page = std::size_t{2} << 20;
+    if (bytes < huge_page) {
+        if (void* p = std::malloc(std::max<std::size_t>(bytes, 1))) return p;
+        throw std::bad_alloc();
+    }
+    const std::size_t rounded = (bytes + huge_page - 1) / huge_page * huge_page;
+    void* p = std::aligned_alloc(huge_page, rounded);
+    if (!p) throw std::bad_alloc();
+    ::madvise(p, rounded, MADV_HUGEPAGE);  // advice only: without huge pages, small ones serve
+    return p;
+}
+
+void free_file_buffer(void* p) noexcept { std::free(p); }
+
 void fail(const std::filesystem::path& file, const std::string& what) { throw InputError(file.string() + ": " + what); }
 
-std::vector<unsigned char> read_file_bytes(const std::filesystem::path& file) {
-    std::vector<unsigned char> bytes = read_raw(file);
+Bytes read_file_bytes(const std::filesystem::path& file) {
+    Bytes bytes = read_raw(file);
     if (bytes.empty()) fail(file, "empty file");
     if (has_gzip_magic(bytes.data(), bytes.size())) {
         bytes = gunzip(file, bytes);
@@ -311,7 +328,7 @@ void check_data_size(const std::filesystem::path& file, const std::string& layou
         fail(file, std::to_string(available - expected) + " trailing bytes after the data: " + claim);
 }
 
-FeatureTable feature_table(const std::filesystem::path& file, std::shared_ptr<const std::vector<unsigned char>> bytes,
+FeatureTable feature_table(const std::filesystem::path& file, std::shared_ptr<const Bytes> bytes,
                            const RawArray& array, std::int64_t rows, std::int64_t cols, const std::string& shape) {
     if (rows == 0) fail(file, "no examples (" + shape + ")");
     if (cols == 0) fail(file, "examples have no features (" + shape + ")");

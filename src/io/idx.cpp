@@ -15,7 +15,7 @@ using detail::fail;
 
 // A validated IDX file: its dimensions and the typed data after the header.
 struct IdxArray {
-    std::shared_ptr<const std::vector<unsigned char>> bytes;  // shared with the FeatureTable
+    std::shared_ptr<const detail::Bytes> bytes;  // shared with the FeatureTable
     std::vector<std::int64_t> dims;
     detail::RawArray data;
 };
@@ -48,8 +48,8 @@ ElementType element_type(const std::filesystem::path& file, unsigned char code) 
 
 IdxArray read_idx(const std::filesystem::path& file) {
     IdxArray idx;
-    idx.bytes = std::make_shared<const std::vector<unsigned char>>(detail::read_file_bytes(file));
-    const std::vector<unsigned char>& bytes = *idx.bytes;
+    idx.bytes = std::make_shared<const detail::Bytes>(detail::read_file_bytes(file));
+    const detail::Bytes& bytes = *idx.bytes;
     if (bytes.size() < 4) {
         fail(file, "too short for an IDX file (" + std::to_string(bytes.size()) + " bytes)");
     }

@@ -191,7 +191,7 @@ std::optional<ParsedDtype> parse_dtype(std::string_view descr) {
 
 // A validated .npy file: its header and the typed data after it.
 struct NpyArray {
-    std::shared_ptr<const std::vector<unsigned char>> bytes;  // shared with the FeatureTable
+    std::shared_ptr<const detail::Bytes> bytes;  // shared with the FeatureTable
     NpyHeader header;
     detail::RawArray data;
 };
@@ -204,8 +204,8 @@ std::uint32_t read_le(const unsigned char* p, std::size_t size) {
 
 NpyArray read_npy(const std::filesystem::path& file) {
     NpyArray npy;
-    npy.bytes = std::make_shared<const std::vector<unsigned char>>(detail::read_file_bytes(file));
-    const std::vector<unsigned char>& bytes = *npy.bytes;
+    npy.bytes = std::make_shared<const detail::Bytes>(detail::read_file_bytes(file));
+    const detail::Bytes& bytes = *npy.bytes;
     if (bytes.size() < npy_magic_size + 2 || std::memcmp(bytes.data(), npy_magic, npy_magic_size) != 0) {
         fail(file, "bad magic, expected a .npy file (\\x93NUMPY)");
     }
