@@ -137,12 +137,15 @@ void Cluster::share_per_node(std::size_t count, const std::function<ReadDataset(
 
     // Layout: for each dataset, its features then its labels, each cache-line aligned.
     std::vector<std::int64_t> shape(2 * count, 0);  // count, dims per dataset: each set by its reader
+    shared.digests_.assign(count, 0);
     for (std::size_t i = 0; i < count; ++i) {
         if (!reads(i)) continue;
         shape[2 * i] = files[i].count();
         shape[2 * i + 1] = files[i].dims();
+        shared.digests_[i] = files[i].digest();
     }
     MPI_Allreduce(MPI_IN_PLACE, shape.data(), static_cast<int>(shape.size()), MPI_INT64_T, MPI_SUM, window.node);
+    MPI_Allreduce(MPI_IN_PLACE, shared.digests_.data(), static_cast<int>(count), MPI_UINT64_T, MPI_BOR, window.node);
     std::vector<std::int64_t> offsets;
     std::int64_t bytes = 0;
     for (std::size_t i = 0; i < shape.size(); i += 2) {

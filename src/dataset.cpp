@@ -1,5 +1,6 @@
 #include "hypergrid/dataset.hpp"
 
+#include "hypergrid/digest.hpp"
 #include "hypergrid/errors.hpp"
 #include "hypergrid/io/csv.hpp"
 #include "hypergrid/io/idx.hpp"
@@ -43,6 +44,14 @@ ReadDataset read_dataset(const DataSource& source, std::optional<double> scale) 
 
 void ReadDataset::decode_features_into(float* out) const { features.decode_into(out, divisor); }
 
+std::uint64_t ReadDataset::digest() const {
+    return Digest()
+        .add(&features.digest, sizeof features.digest)
+        .add(labels.data(), labels.size() * sizeof(std::int32_t))
+        .add(&divisor, sizeof divisor)
+        .value();
+}
+
 Dataset ReadDataset::decode() const {
     Dataset data;
     data.count = count();
@@ -50,6 +59,7 @@ Dataset ReadDataset::decode() const {
     data.features.resize(static_cast<std::size_t>(data.count * data.dims));
     decode_features_into(data.features.data());
     data.labels = labels;
+    data.digest = digest();
     return data;
 }
 

@@ -178,7 +178,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     std::vector<std::int64_t> done_ids;
     cluster.agree([&] {
         if (!cluster.is_root()) return;
-        const hg::JournalHeader header = hg::journal_header(config, shared.views(), grid.size(), shard, shards);
+        const hg::JournalHeader header = hg::journal_header(config, shared.digests(), grid.size(), shard, shards);
         journal.emplace(journal_path(config), header);  // locks it before anything is read
         progress.emplace(grid.size(), log);
         progress->restore(hg::read_journal(journal_path(config), header));
@@ -267,7 +267,7 @@ int finalize(hg::Cluster& cluster, const Options& options) {
         if (!seen.insert(shard).second) throw hg::InputError(file.string() + ": shard " + std::to_string(shard) + " given twice");
         shards = count;
         const std::vector<hg::TrialResult> results =
-            hg::read_journal(file, hg::journal_header(config, views, grid.size(), shard, count));
+            hg::read_journal(file, hg::journal_header(config, {datasets[0].digest, datasets[1].digest}, grid.size(), shard, count));
         const std::vector<bool> mine = hg::shard_trials(grid, shard, count);
         const auto owed = std::count(mine.begin(), mine.end(), true);
         progress.restore(results);

@@ -1,3 +1,4 @@
+#include "hypergrid/dataset.hpp"
 #include "hypergrid/errors.hpp"
 #include "hypergrid/io/csv.hpp"
 #include "hypergrid/io/idx.hpp"
@@ -12,6 +13,8 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -101,6 +104,32 @@ TEST_CASE("IDX ubyte features and labels round trip, raw and gzipped", "[io]") {
     for (const char* name : {"labels.idx", "labels.idx.gz"}) {
         CHECK(io::read_idx_labels(dir / name) == std::vector<std::int32_t>{7, 0, 2});
     }
+}
+
+TEST_CASE("A dataset's digest changes with its files' content, its labels and its scale, not with gzip", "[io]") {
+    TempDir dir;
+    const std::string labels = idx_file(0x08, {2}, ubytes({1, 0}));
+    write_bytes(dir / "labels.idx", labels);
+    write_bytes(dir / "other_labels.idx", idx_file(0x08, {2}, ubytes({1, 1})));
+    auto digest = [&](const std::string& images, const char* labels_file = "labels.idx",
+                      std::optional<double> scale = std::nullopt, bool gz = false) {
+        const auto file = dir / (gz ? "images.idx.gz" : "images.idx");
+        gz ? write_gz(file, images) : write_bytes(file, images);
+        const ReadDataset read = read_dataset({file, dir / labels_file, {}}, scale);
+        CHECK(read.decode().digest == read.digest());
+        return read.digest();
+    };
+    const std::string images = idx_file(0x08, {2, 3}, ubytes({0, 1, 2, 3, 4, 5}));
+    const std::uint64_t base = digest(images);
+    CHECK(digest(images) == base);
+    CHECK(digest(images, "labels.idx", std::nullopt, true) == base);  // the content counts, not its encoding
+    CHECK(digest(images, "labels.idx", 255.0) == base);               // 255 is the default for bytes
+
+    std::set<std::uint64_t> seen{base};
+    CHECK(seen.insert(digest(idx_file(0x08, {2, 3}, ubytes({0, 1, 2, 3, 4, 6})))).second);  // a value
+    CHECK(seen.insert(digest(idx_file(0x09, {2, 3}, ubytes({0, 1, 2, 3, 4, 5})))).second);  // the type (signed)
+    CHECK(seen.insert(digest(images, "other_labels.idx")).second);
+    CHECK(seen.insert(digest(images, "labels.idx", 1.0)).second);
 }
 
 TEST_CASE("IDX reads big-endian float, short and int data of any rank", "[io]") {

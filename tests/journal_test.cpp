@@ -70,12 +70,12 @@ TEST_CASE("read_journal refuses a journal of another format or sweep, naming the
         std::ifstream in(file);
         std::getline(in, text);
     }
-    const std::string current = "\"format\": \"hypergrid-journal-2\"";
+    const std::string current = "\"format\": \"hypergrid-journal-3\"";
     REQUIRE(text.find(current) != std::string::npos);
-    std::ofstream(file) << text.replace(text.find(current), current.size(), "\"format\": \"hypergrid-journal-1\"") << "\n";
+    std::ofstream(file) << text.replace(text.find(current), current.size(), "\"format\": \"hypergrid-journal-2\"") << "\n";
     REQUIRE_THROWS_WITH(read_journal(file, header),
-                        Contains(file.string() + ":1: a journal of format hypergrid-journal-1, this hypergrid's is "
-                                                 "hypergrid-journal-2: finish that sweep with the hypergrid that started it"));
+                        Contains(file.string() + ":1: a journal of format hypergrid-journal-2, this hypergrid's is "
+                                                 "hypergrid-journal-3: finish that sweep with the hypergrid that started it"));
     std::ofstream(file) << "{\"format\": \"something-else\"}\n";
     REQUIRE_THROWS_WITH(read_journal(file, header), Contains(file.string() + ":1: corrupt journal line: not a hypergrid journal"));
 }

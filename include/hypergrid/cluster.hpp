@@ -38,12 +38,15 @@ public:
     ~NodeSharedData();
 
     const std::vector<DatasetView>& views() const { return views_; }
+    /// Each dataset's ReadDataset::digest(), from the rank that read it.
+    const std::vector<std::uint64_t>& digests() const { return digests_; }
 
 private:
     friend class Cluster;
     struct Window;
     std::unique_ptr<Window> window_;
     std::vector<DatasetView> views_;
+    std::vector<std::uint64_t> digests_;
 };
 
 class Cluster {

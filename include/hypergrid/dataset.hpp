@@ -34,6 +34,7 @@ struct Dataset {
     std::vector<std::int32_t> labels;
     std::int64_t count = 0;
     std::int64_t dims = 0;
+    std::uint64_t digest = 0;  ///< the ReadDataset::digest() of the files it was decoded from
 
     DatasetView view() const { return {features.data(), labels.data(), count, dims}; }
 };
@@ -55,6 +56,10 @@ struct ReadDataset {
 
     std::int64_t count() const { return features.rows; }
     std::int64_t dims() const { return features.cols; }
+    /// What the decoded dataset depends on, digested: the feature file's content, the labels and
+    /// the divisor. Cheap (the file's bytes, not the 4x larger floats), and computed by whichever
+    /// rank read the files, so a journal's fingerprint costs no pass over the decoded data.
+    std::uint64_t digest() const;
     /// Writes the count() x dims() features, converted and scaled, to `out`. Throws InputError
     /// naming the file on a value that is not a finite float.
     void decode_features_into(float* out) const;

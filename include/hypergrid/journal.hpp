@@ -28,8 +28,9 @@ struct JournalHeader {
 std::string fingerprint(const std::string& text, const std::vector<std::pair<const void*, std::size_t>>& bytes);
 
 /// The header of a sweep's journal: fingerprints the search space, the settings that change results
-/// (split, limits, scale, seed) and the bytes of the datasets, not file names or the output path.
-JournalHeader journal_header(const RunConfig& config, const std::vector<DatasetView>& datasets,
+/// (split, limits, scale, seed) and the datasets by their digests (ReadDataset::digest), not file
+/// names or the output path.
+JournalHeader journal_header(const RunConfig& config, const std::vector<std::uint64_t>& data_digests,
                              std::int64_t trials, int shard, int shards);
 
 /// The shard ("K/N") a journal file says it holds. Throws InputError naming the file.

@@ -1,6 +1,7 @@
 #include "hypergrid/io/csv.hpp"
 
 #include "file_bytes.hpp"
+#include "hypergrid/digest.hpp"
 #include "hypergrid/errors.hpp"
 
 #include <algorithm>
@@ -105,6 +106,7 @@ public:
 
         data.features.rows = static_cast<std::int64_t>(data.labels.size());
         data.features.integer_source = all_integral_;
+        data.features.digest = Digest().add(bytes.data(), bytes.size()).value();
         data.features.decode_into = [values = std::make_shared<const std::vector<float>>(std::move(values_))](
                                         float* out, double divisor) {
             std::transform(values->begin(), values->end(), out, [divisor](float v) { return scaled(v, divisor); });

@@ -1,5 +1,6 @@
 #include "file_bytes.hpp"
 
+#include "hypergrid/digest.hpp"
 #include "hypergrid/errors.hpp"
 
 #include <algorithm>
@@ -336,6 +337,7 @@ FeatureTable feature_table(const std::filesystem::path& file, std::shared_ptr<co
     table.rows = rows;
     table.cols = cols;
     table.integer_source = is_integer(array.type);
+    table.digest = Digest().add(bytes->data(), bytes->size()).value();
     table.decode_into = [file, bytes = std::move(bytes), array, cols](float* out, double divisor) {
         with_element_type(array.type, [&](auto tag) {
             using T = decltype(tag);

@@ -30,7 +30,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 echo "building the fuzz target"
 clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
   -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1 -I"$SRC/include" -I"$SRC/src" -I/usr/include/eigen3 \
-  "$SRC/tests/fuzz/input_fuzz.cpp" "$SRC"/src/io/*.cpp "$SRC/src/config.cpp" "$SRC/src/text_format.cpp" \
+  "$SRC/tests/fuzz/input_fuzz.cpp" "$SRC"/src/io/*.cpp "$SRC/src/config.cpp" "$SRC/src/text_format.cpp" "$SRC/src/digest.cpp" \
   -ldeflate -lz -ltomlplusplus -o "$WORK/input_fuzz" || fail "the fuzz target does not build"
 
 # 3. Seeds: one valid input per reader (the first byte picks it, as in input_fuzz.cpp), and the

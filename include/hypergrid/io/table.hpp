@@ -14,6 +14,8 @@ struct FeatureTable {
     std::int64_t rows = 0;
     std::int64_t cols = 0;
     bool integer_source = false;  ///< the file stored integers (default scale 255)
+    /// Digest of the file's content as read (gunzipped): any header field or value changes it.
+    std::uint64_t digest = 0;
     /// Writes the rows x cols values, converted to float and divided by `divisor` (see scaled), to
     /// `out`, in one pass. Throws InputError naming the file on a value that is not a finite float.
     /// Holds what it needs (the file's bytes).
