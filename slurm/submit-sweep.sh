@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Submits a sharded sweep: a job array of SHARDS tasks (slurm/sweep-array.sbatch), then the finalize
+# Submits a sharded sweep: a job array of SHARDS tasks (slurm/hypergrid.sbatch), then the finalize
 # job (slurm/finalize.sbatch), which starts once every shard has succeeded and is cancelled if one
 # fails.
 #
@@ -30,9 +30,9 @@ sweep=${3:-}
 [[ -f $config ]] || die "no config file $config"
 command -v sbatch >/dev/null || die "sbatch not found (is this a SLURM login node?)"
 
-# --parsable prints "id" or "id;cluster".
-array=$(sbatch --parsable --array="0-$((shards - 1))" "${options[@]}" \
-    "$here/sweep-array.sbatch" "$config" ${sweep:+"$sweep"})
+# --parsable prints "id" or "id;cluster". The caller's options come last, so they win.
+array=$(sbatch --parsable --array="0-$((shards - 1))" --job-name=hypergrid-shard --output=hypergrid-%A_%a.out \
+    "${options[@]}" "$here/hypergrid.sbatch" "$config" ${sweep:+"$sweep"})
 array=${array%%;*}
 [[ $array =~ ^[0-9]+$ ]] || die "unexpected answer from sbatch: '$array'"
 sweep=${sweep:-runs/$array}
