@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <map>
 #include <boost/optional.hpp>
 
@@ -64,6 +65,25 @@ std::int64_t aligned(std::int64_t offset) { return (offset + kAlignment - 1) / k
 
 void check(int code, const char* call) {
     if (code != MPI_SUCCESS) throw std::runtime_error(std::string(call) + " failed with MPI error " + std::to_string(code));
+}
+
+// A kState message: one MPI message of doubles, its length probed. Boost.MPI 1.74 reads through a
+// std::vector's data() even when the vector is empty (undefined behaviour, which UBSan reports),
+// and the empty state is how "the sweep is stopping" travels.
+void send_state(const mpi::communicator& world, int dest, const std::vector<double>& state) {
+    if (state.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+        throw std::length_error("a state of " + std::to_string(state.size()) + " values is too large for one message");
+    check(MPI_Send(state.data(), static_cast<int>(state.size()), MPI_DOUBLE, dest, kState, world), "MPI_Send");
+}
+
+std::vector<double> receive_state(const mpi::communicator& world, int source) {
+    MPI_Status status;
+    check(MPI_Probe(source, kState, world, &status), "MPI_Probe");
+    int count = 0;
+    check(MPI_Get_count(&status, MPI_DOUBLE, &count), "MPI_Get_count");
+    std::vector<double> state(static_cast<std::size_t>(count));
+    check(MPI_Recv(state.data(), count, MPI_DOUBLE, source, kState, world, MPI_STATUS_IGNORE), "MPI_Recv");
+    return state;
 }
 
 }  // namespace
@@ -225,8 +245,7 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
                     poll();
                     std::this_thread::sleep_for(kIdleWait);
                 }
-                std::vector<double> state;
-                world.recv(0, kState, state);
+                std::vector<double> state = receive_state(world, 0);
                 state_owed = false;
                 if (state.empty()) throw SweepStopped{};
                 return state;
@@ -247,8 +266,7 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
             stopped = stopped || stop_requested();
             world.send(0, kIdle, static_cast<int>(stopped));  // one per assigned unit, run or not
             if (state_owed) {  // stopped while waiting: rank 0 answers once it learns of the stop
-                std::vector<double> ignored;
-                world.recv(0, kState, ignored);
+                receive_state(world, 0);
                 state_owed = false;
             }
         }
@@ -305,7 +323,7 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
             states[from] = std::move(state);
             return;
         }
-        world.send(worker->second, kState, state);
+        send_state(world, worker->second, state);
         waiting.erase(worker);
     };
     auto wanted_side_task = [&]() -> std::int64_t { return stopping || !side.pick ? -1 : side.pick(); };
@@ -342,7 +360,7 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
         stopping = true;
         for (int worker = 1; worker < size(); ++worker)
             if (outstanding[static_cast<std::size_t>(worker)] > 0) world.send(worker, kStop, 0);
-        for (const auto& [from, worker] : waiting) world.send(worker, kState, std::vector<double>{});
+        for (const auto& [from, worker] : waiting) send_state(world, worker, {});
         waiting.clear();
         cancel_unwanted_side_tasks();
     };
@@ -376,9 +394,9 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
             world.recv(source, kWantState, from);
             const auto state = states.find(from);
             if (stopping) {
-                world.send(source, kState, std::vector<double>{});
+                send_state(world, source, {});
             } else if (state != states.end()) {
-                world.send(source, kState, state->second);
+                send_state(world, source, state->second);
                 states.erase(state);
             } else {
                 waiting[from] = source;
