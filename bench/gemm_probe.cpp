@@ -1,16 +1,21 @@
 // Single-core float32 throughput of this machine, as a yardstick for hypergrid's effective GFLOP/s.
 //
-//   g++ -O3 -march=native -std=c++17 -I/usr/include/eigen3 bench/gemm_probe.cpp -o gemm_probe && ./gemm_probe
+//   g++ -O3 -march=native -ffp-contract=fast -std=c++17 -I/usr/include/eigen3 -Isrc bench/gemm_probe.cpp -o gemm_probe
+//   ./gemm_probe
 //
 // Measures (one thread, EIGEN_DONT_PARALLELIZE):
 //   - the FMA peak: independent chains of vector FMAs, no memory traffic, with AVX-512 and with AVX2
 //     intrinsics where the build has them (fma_peak_gflops is the larger);
 //   - Eigen GEMM on a large square product, 1024 x 1024 x 1024;
-//   - Eigen GEMM on the shapes of hypergrid's SGD step, written as its trainer writes them, with W the
+//   - Eigen GEMM on the shapes of hypergrid's SGD step (what a plain Eigen port would get), with W the
 //     d x (k c) weights of k models trained side by side (d = 784, c = 10 classes, batch m = 32):
 //       forward:  S = W^T X   (kc x d) * (d x m)
 //       update:   W -= X S^T  (d x m) * (m x kc)
-//     for k c = 90 (a unit of 9 models) and k c = 10 (a single model).
+//     for k c = 90 (a unit of 9 models) and k c = 10 (a single model);
+//   - hypergrid's own kernels (src/sgd_kernels.hpp), both products of a step, as its trainer calls
+//     them: the mini-batch read in place from 48,000 examples in a shuffled order, the k c columns
+//     padded to whole vectors (96 and 16 with AVX-512); flops counted on the k c columns, as for the
+//     Eigen figures, so the padding counts as lost time.
 // Prints one JSON line; every figure is the best of several timed repetitions, in GFLOP/s (1e9 flop/s,
 // one FMA counted as 2 flops).
 #ifndef EIGEN_DONT_PARALLELIZE
@@ -19,11 +24,17 @@
 #include <Eigen/Dense>
 #include <immintrin.h>
 
+#include "sgd_kernels.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <numeric>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -123,6 +134,33 @@ StepShapes step_shapes(int d, int kc, int m) {
     return r;
 }
 
+// hypergrid's step kernels: scores = X_b W + b, then W = decay W - X_b^T G, one mini-batch per call,
+// the batches taken in turn from a shuffled order of n examples (as the trainer reads them).
+double hypergrid_step(int d, int kc, int m) {
+    namespace k = hypergrid::kernels;
+    const std::int64_t n = 48000, P = k::padded_width(kc);
+    std::vector<float> examples(static_cast<std::size_t>(n * d));
+    std::mt19937 random(1);
+    std::uniform_int_distribution<int> pixel(-255, 255);  // about half zeros, like Fashion-MNIST
+    for (float& x : examples) x = static_cast<float>(std::max(0, pixel(random))) / 255.0F;
+    std::vector<std::uint32_t> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), 0U);
+    std::shuffle(order.begin(), order.end(), random);
+    std::vector<float> W(static_cast<std::size_t>(d * P), 0.01F), bias(static_cast<std::size_t>(P), 0.0F),
+        decay(static_cast<std::size_t>(P), 0.9999F), scores(static_cast<std::size_t>(m * P)),
+        G(static_cast<std::size_t>(m * P), 1e-6F);
+    std::int64_t first = 0;
+    const double gflops = best_gflops(4.0 * d * kc * m, [&] {
+        if (first + m > n) first = 0;
+        const k::IndexedRows batch{examples.data(), d, order.data() + first};
+        k::compute_scores(W.data(), bias.data(), batch, d, P, m, scores.data());
+        k::update_weights(W.data(), decay.data(), batch, G.data(), d, P, m);
+        first += m;
+    });
+    if (!std::isfinite(W[0] + scores[0])) std::puts("");
+    return gflops;
+}
+
 std::string fixed(double v) {
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.2f", v);
@@ -151,6 +189,8 @@ int main() {
     const int d = 784, m = 32;
     const StepShapes unit = step_shapes(d, 90, m);
     const StepShapes single = step_shapes(d, 10, m);
+    const double step_unit = hypergrid_step(d, 90, m);
+    const double step_single = hypergrid_step(d, 10, m);
 
     std::string json = "{";
     json += "\"eigen\": \"" + std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
@@ -164,6 +204,8 @@ int main() {
     json += ", \"update_784x32x90_gflops\": " + fixed(unit.update);
     json += ", \"forward_10x784x32_gflops\": " + fixed(single.forward);
     json += ", \"update_784x32x10_gflops\": " + fixed(single.update);
+    json += ", \"hypergrid_step_90x784x32_gflops\": " + fixed(step_unit);
+    json += ", \"hypergrid_step_10x784x32_gflops\": " + fixed(step_single);
     json += "}";
     std::puts(json.c_str());
     return 0;

@@ -8,10 +8,10 @@
 #                                           # minute; its report goes to bench/results/<date>-quick.txt
 #
 # Steps: build hypergrid (scripts/setup.sh build); single-core float32 probe (bench/gemm_probe.cpp: FMA peak,
-# Eigen GEMM; run again at the end, the larger FMA peak counting); section 1 on bench/perf_grid.toml, RUNS
-# rounds of: the peer (float64, 2 ranks), hypergrid at 2 ranks, at 1 rank, and two independent 1-rank runs
-# at once (one per core: what the cores give when nothing is shared, a yardstick for 1 -> 2 efficiency);
-# then the peer in float32 at 2 ranks once, hypergrid at 4 ranks once
+# Eigen GEMM, hypergrid's step kernels; run again at the end, the larger FMA peak counting); section 1 on
+# bench/perf_grid.toml, RUNS rounds of: the peer (float64, 2 ranks), hypergrid at 2 ranks, at 1 rank, and
+# two independent 1-rank runs at once (one per core: what the cores give when nothing is shared, a
+# yardstick for 1 -> 2 efficiency); then the peer in float32 at 2 ranks once, hypergrid at 4 ranks once
 # (oversubscribed, for the memory ratio 4 vs 1 rank); section 2: the default sweep configs/fashion_mnist.toml
 # at 1 and 2 ranks, once each. Every run goes through bench/pss_sampler.py, which times the mpirun command
 # and samples the total Pss of the ranks. Works as root and as a user (scripts/mpirun.sh).
@@ -67,8 +67,8 @@ if ! scripts/setup.sh build >"$tmp/build.log" 2>&1; then
   echo "WARNING: scripts/setup.sh build failed, but the hypergrid target builds; benchmarking it. The failure:"
   grep -m 5 -E 'error|Error' "$tmp/build.log" | sed 's/^/  /'
 fi
-echo "building the probe (g++ -O3 -march=native, Eigen, one thread) ..."
-g++ -O3 -march=native -std=c++17 -I/usr/include/eigen3 -DEIGEN_DONT_PARALLELIZE bench/gemm_probe.cpp \
+echo "building the probe (g++ -O3 -march=native, Eigen and src/sgd_kernels.hpp, one thread) ..."
+g++ -O3 -march=native -ffp-contract=fast -std=c++17 -I/usr/include/eigen3 -Isrc -DEIGEN_DONT_PARALLELIZE bench/gemm_probe.cpp \
     -o "$tmp/gemm_probe" 2>"$tmp/probe-build.log" || { tail -n 30 "$tmp/probe-build.log"; die "probe build failed"; }
 echo "running the probe ..."
 "$tmp/gemm_probe" >"$tmp/gemm.json"
@@ -87,7 +87,9 @@ rows = [(name, probe[key]) for name, key in [
     ("forward  W^T X: (90 x 784) * (784 x 32)", "forward_90x784x32_gflops"),
     ("update   X S^T: (784 x 32) * (32 x 90)", "update_784x32x90_gflops"),
     ("forward  W^T X: (10 x 784) * (784 x 32)", "forward_10x784x32_gflops"),
-    ("update   X S^T: (784 x 32) * (32 x 10)", "update_784x32x10_gflops")]]
+    ("update   X S^T: (784 x 32) * (32 x 10)", "update_784x32x10_gflops"),
+    ("hypergrid step: 9 models, batch 32", "hypergrid_step_90x784x32_gflops"),
+    ("hypergrid step: 1 model, batch 32", "hypergrid_step_10x784x32_gflops")]]
 print(f"  {'kernel':<40}  {'GFLOP/s':>7}  {'% of FMA peak':>13}")
 for name, value in rows:
     share = f"{100 * value / peak:.0f}" if value and peak else "-"
