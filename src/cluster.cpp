@@ -1,6 +1,7 @@
 #include "hypergrid/cluster.hpp"
 
 #include "hypergrid/errors.hpp"
+#include "hypergrid/fault.hpp"
 
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/communicator.hpp>
@@ -227,7 +228,10 @@ bool Cluster::run_sweep(const NextUnit& next, const RunUnit& run, const Report& 
                 wait = false;
             }
         };
-        auto report = [&](const std::vector<TrialResult>& results) { world.send(0, kResults, results); };
+        auto report = [&](const std::vector<TrialResult>& results) {
+            fault_point("send_results");
+            world.send(0, kResults, results);
+        };
         auto poll = [&] {
             if (world.iprobe(0, kStop)) {
                 int ignored = 0;

@@ -1,4 +1,5 @@
 #include "hypergrid/journal.hpp"
+#include "hypergrid/fault.hpp"
 
 #include "hypergrid/digest.hpp"
 #include "hypergrid/errors.hpp"
@@ -183,6 +184,7 @@ TrialResult trial_from_json(const std::string& line) {
 }
 
 std::vector<TrialResult> read_journal(const std::filesystem::path& file, const JournalHeader& expected) {
+    fault_point("journal_read");
     std::ifstream in(file, std::ios::binary);
     if (!in) throw InputError(file.string() + ": cannot open journal: " + std::strerror(errno));
     std::stringstream buffer;
@@ -242,6 +244,7 @@ JournalWriter::JournalWriter(const std::filesystem::path& file, const JournalHea
         fd_ = -1;
         throw InputError(file.string() + ": in use by another running hypergrid (wait for it to end, or kill it)");
     }
+    fault_point("journal_open");
     if (::lseek(fd_, 0, SEEK_END) == 0) write_all(header_json(header) + '\n');
 }
 
@@ -253,6 +256,7 @@ void JournalWriter::append(const std::vector<TrialResult>& results) {
     std::string lines;
     for (const TrialResult& r : results) lines += trial_to_json(r) + '\n';
     write_all(lines);
+    fault_point("journal_append");  // after the k-th append: its trials are safe
 }
 
 void JournalWriter::write_all(const std::string& text) {

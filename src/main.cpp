@@ -4,6 +4,7 @@
 #include "hypergrid/cluster.hpp"
 #include "hypergrid/config.hpp"
 #include "hypergrid/errors.hpp"
+#include "hypergrid/fault.hpp"
 #include "hypergrid/grid.hpp"
 #include "hypergrid/journal.hpp"
 #include "hypergrid/outputs.hpp"
@@ -64,6 +65,7 @@ std::pair<int, int> parse_shard(const std::string& text) {
 }
 
 hg::RunConfig load_run_config(const Options& options) {
+    hg::fault_point("configure");
     hg::RunConfig config = hg::load_config(options.config);
     if (!options.output.empty()) config.run.output = options.output;
     return config;
@@ -74,6 +76,7 @@ constexpr std::size_t kDatasets = 2;
 
 /// Dataset i's files, read and checked.
 hg::ReadDataset read_data_files(const hg::RunConfig& config, std::size_t i) {
+    hg::fault_point("load");
     return hg::read_dataset(i == 0 ? config.data.train : config.data.test, config.data.scale);
 }
 
@@ -193,6 +196,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
                             hg::packing_for(cluster.size(), shards == 1 ? final_scale(data) : 0),
                             {shard, shards, &done});
     const std::vector<hg::Leg> legs = plan.legs(cluster.size());
+    hg::fault_point("plan");
     hg::UnitQueue queue(legs, cluster.size(), config.run.dynamic_schedule);
     if (log)
         *log << "hypergrid " << HYPERGRID_VERSION << ": " << grid.size() << " trials (shard " << shard << "/" << shards << ", "
@@ -342,6 +346,7 @@ int main(int argc, char** argv) {
     bool alone = !run_command->parsed();
     int exit_code = 1;
     try {
+        hg::arm_fault_injection(cluster.rank());
         if (plan_command->parsed()) return cluster.is_root() ? plan(options) : 0;
         if (finalize_command->parsed()) return finalize(cluster, options);
         return run(cluster, options, alone);

@@ -1,6 +1,7 @@
 #include "hypergrid/outputs.hpp"
 
 #include "hypergrid/errors.hpp"
+#include "hypergrid/fault.hpp"
 #include "hypergrid/io/npy.hpp"
 #include "hypergrid/text_format.hpp"
 
@@ -31,6 +32,7 @@ void sync_file(const std::filesystem::path& file) {
 /// Renames `temporary` over `file` after flushing it, so `file` is either old or complete.
 void commit(const std::filesystem::path& temporary, const std::filesystem::path& file) {
     sync_file(temporary);
+    fault_point("write_outputs");
     if (std::rename(temporary.c_str(), file.c_str()) != 0) fail(file, "cannot rename into place");
 }
 

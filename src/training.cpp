@@ -1,5 +1,6 @@
 #include "hypergrid/training.hpp"
 
+#include "hypergrid/fault.hpp"
 #include "hypergrid/trainer.hpp"
 
 #include <chrono>
@@ -22,9 +23,11 @@ void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
                 const std::function<void(const std::vector<TrialResult>&)>& report,
                 const std::function<void()>& poll, const LegLinks& links) {
     using Clock = std::chrono::steady_clock;
+    fault_point("train_alloc");
     SideBySideTrainer trainer(data.split.train, data.classes, unit.batch_size, model_specs(unit), data.seed);
     double seconds_before = 0;  // in the legs before this one
     if (unit.continues_a_leg()) {
+        fault_point("receive_state");  // between a hand-over and its pick-up
         std::vector<double> state = links.receive();
         seconds_before = state.back();
         state.pop_back();
@@ -36,6 +39,7 @@ void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
     while (checkpoint < unit.checkpoints.size() && unit.checkpoints[checkpoint] <= unit.first_epoch) ++checkpoint;
     for (int epoch = unit.first_epoch; epoch < unit.last_epoch; ++epoch) {
         trainer.run_epoch(epoch, poll);
+        fault_point("train_epoch");
         for (; checkpoint < unit.checkpoints.size() && unit.checkpoints[checkpoint] == epoch + 1; ++checkpoint) {
             const std::vector<Metrics> metrics = trainer.evaluate(data.split.validation);
             // Each trial's share of the unit's time so far: the models trained side by side split it.
@@ -69,7 +73,10 @@ SoftmaxModel train_final_model(const Hyperparameters& hyper, const TrainingData&
                                const std::function<void()>& poll) {
     SideBySideTrainer trainer(data.split.all, data.classes, hyper.batch_size, {{hyper.alpha, hyper.learning_rate}},
                               data.seed);
-    for (int epoch = 0; epoch < hyper.epochs; ++epoch) trainer.run_epoch(epoch, poll);
+    for (int epoch = 0; epoch < hyper.epochs; ++epoch) {
+        trainer.run_epoch(epoch, poll);
+        fault_point("final_model");
+    }
     return trainer.model(0);
 }
 
