@@ -6,7 +6,8 @@
 #   slurm/submit-sweep.sh [SBATCH OPTIONS FOR THE SHARDS...] CONFIG SHARDS [SWEEP_DIR]
 #
 # SWEEP_DIR defaults to runs/<array job id>: shard K lands in SWEEP_DIR/shard-K, the final outputs
-# in SWEEP_DIR. Options before CONFIG go to the array only (e.g. --ntasks=8 --time=2:00:00);
+# in SWEEP_DIR. Options before CONFIG go to each array task, not to the finalize job (e.g.
+# --ntasks=8 or --nodes=2 --ntasks-per-node=16: the ranks of every shard, see hypergrid.sbatch);
 # sbatch's input variables (SBATCH_PARTITION, SBATCH_ACCOUNT, ...) apply to both jobs. Paths are
 # relative to the current directory, where the jobs also run. Prints both job ids.
 set -euo pipefail
