@@ -4,13 +4,20 @@
 # fails -- never skips -- when it cannot, or when the cluster does not come up.
 #
 # Every job's trials.csv (seconds and rank columns dropped), best trial, test metrics and final
-# model must equal those of a plain `scripts/mpirun.sh -np 2 hypergrid run` of the same config:
-#   1. slurm/hypergrid.sbatch on configs/quick.toml, 2 tasks, launched with srun (the default)
+# model must equal those of a plain `scripts/mpirun.sh -np 2 hypergrid run` of the same config, and
+# every job must run as many ranks as it asked for: hypergrid's start line ("... on N ranks ...") and
+# the log's header ("nodes: ... (K), tasks per node: ..., ranks: N") say so, and the header notes
+# allocated CPUs left idle exactly when SLURM allocated more CPUs than ranks:
+#   1. slurm/hypergrid.sbatch on configs/quick.toml with the script's defaults (1 node, 2 ranks),
+#      launched with srun (the default)
 #   2. the same launched with mpirun (HYPERGRID_LAUNCHER=mpirun), as root without OMPI_ALLOW_RUN_AS_ROOT
-#   3. 2 nodes, 4 tasks, with srun and with mpirun
+#   3. every common way of asking for ranks: --ntasks=5; --nodes=2 --ntasks-per-node=2 (with srun
+#      and with mpirun); --nodes=2 alone (the script's 2 per node); -n 3 -N 2
 #   4. resubmitting job 1's output directory: the script passes --resume, nothing is trained again
-#   5. slurm/submit-sweep.sh: a 3-task array (hypergrid run --shard K/3) and the finalize job
-#   6. errors: no executable, a missing config (the job's exit code is hypergrid's 2)
+#   5. slurm/submit-sweep.sh: a 3-task array (hypergrid run --shard K/3) with --ntasks=3, a 2-task
+#      array with --nodes=2 --ntasks-per-node=2, and their finalize jobs
+#   6. errors: no executable, a missing config (the job's exit code is hypergrid's 2), a SLURM_NTASKS
+#      inherited from the submitting shell that the allocation cannot hold
 #   7. a sweep longer than its time limit (--time=1): SLURM's warning signal reaches hypergrid, which
 #      stops (exit 3); the job requeues itself and resumes until the sweep is done
 #   8. with a stand-in for hypergrid (seconds, not minutes): an array task that requeues itself keeps
@@ -199,41 +206,92 @@ reference quick "$QUICK"
 log "submitting the quick jobs"
 job_srun=$(submit "$SBATCH_SCRIPT" "$QUICK")
 job_mpirun=$(HYPERGRID_LAUNCHER=mpirun submit "$SBATCH_SCRIPT" "$QUICK")
-# Two slurmd on one host: Open MPI's shared-memory transport must not be used between the "nodes".
-job_nodes_srun=$(OMPI_MCA_btl=self,tcp submit --nodes=2 --ntasks=4 --ntasks-per-node=2 "$SBATCH_SCRIPT" "$QUICK")
-job_nodes_mpirun=$(OMPI_MCA_btl=self,tcp HYPERGRID_LAUNCHER=mpirun \
-    submit --nodes=2 --ntasks=4 --ntasks-per-node=2 "$SBATCH_SCRIPT" "$QUICK")
-sweep_out=$(cd "$JOBS" && bash "$SRC/slurm/submit-sweep.sh" "$QUICK" 3) || fail "slurm/submit-sweep.sh failed"
-echo "$sweep_out"
-job_array=$(awk '/^array job:/ {print $3}' <<<"$sweep_out")
-job_finalize=$(awk '/^finalize job:/ {print $3}' <<<"$sweep_out")
-[[ $job_array =~ ^[0-9]+$ && $job_finalize =~ ^[0-9]+$ ]] || fail "submit-sweep.sh printed no job ids"
+# Two slurmd on one host: Open MPI's shared-memory transport must not be used between the "nodes"
+# (every job from here on may span both).
+export OMPI_MCA_btl=self,tcp
+job_ntasks=$(submit --ntasks=5 "$SBATCH_SCRIPT" "$QUICK")
+job_nodes_srun=$(submit --nodes=2 --ntasks-per-node=2 "$SBATCH_SCRIPT" "$QUICK")
+job_nodes_mpirun=$(HYPERGRID_LAUNCHER=mpirun submit --nodes=2 --ntasks-per-node=2 "$SBATCH_SCRIPT" "$QUICK")
+job_nodes_only=$(submit --nodes=2 "$SBATCH_SCRIPT" "$QUICK")
+job_n_N=$(submit -n 3 -N 2 "$SBATCH_SCRIPT" "$QUICK")
+# sweep OPTIONS... SHARDS: submit-sweep.sh; prints "ARRAY_ID FINALIZE_ID".
+sweep() {
+    local out array finalize
+    out=$(cd "$JOBS" && bash "$SRC/slurm/submit-sweep.sh" "${@:1:$#-1}" "$QUICK" "${!#}") ||
+        fail "slurm/submit-sweep.sh $* failed"
+    echo "$out" >&2
+    array=$(awk '/^array job:/ {print $3}' <<<"$out")
+    finalize=$(awk '/^finalize job:/ {print $3}' <<<"$out")
+    [[ $array =~ ^[0-9]+$ && $finalize =~ ^[0-9]+$ ]] || fail "submit-sweep.sh $* printed no job ids"
+    echo "$array $finalize"
+}
+ids=$(sweep --ntasks=3 3)
+read -r job_array job_finalize <<<"$ids"
+ids=$(sweep --nodes=2 --ntasks-per-node=2 2)
+read -r job_array_nodes job_finalize_nodes <<<"$ids"
 # Errors: an executable that is not there, and none on PATH either; a config that is not there.
 job_nobin=$(HYPERGRID_BIN=$WORK/no-such-hypergrid submit "$SBATCH_SCRIPT" "$QUICK")
 job_nopath=$(env -u HYPERGRID_BIN PATH=/usr/bin:/bin sbatch --parsable --chdir="$JOBS" "$SBATCH_SCRIPT" "$QUICK") ||
     fail "sbatch without HYPERGRID_BIN failed"
 job_noconfig=$(submit "$SBATCH_SCRIPT" "$WORK/no-such-config.toml")
-log "jobs: srun $job_srun, mpirun $job_mpirun, 2 nodes $job_nodes_srun/$job_nodes_mpirun," \
-    "array $job_array + finalize $job_finalize, errors $job_nobin $job_nopath $job_noconfig"
+# A task count left in the submitting shell by an enclosing job, larger than this job's allocation.
+job_stale=$(SLURM_NTASKS=16 submit "$SBATCH_SCRIPT" "$QUICK")
+log "jobs: srun $job_srun, mpirun $job_mpirun, --ntasks=5 $job_ntasks, 2 nodes x 2 $job_nodes_srun/$job_nodes_mpirun," \
+    "--nodes=2 $job_nodes_only, -n 3 -N 2 $job_n_N, arrays $job_array/$job_array_nodes +" \
+    "finalize $job_finalize/$job_finalize_nodes, errors $job_nobin $job_nopath $job_noconfig $job_stale"
 
-wait_jobs 240 "$job_srun" "$job_mpirun" "$job_nodes_srun" "$job_nodes_mpirun" "$job_array" "$job_finalize" \
-    "$job_nobin" "$job_nopath" "$job_noconfig"
+wait_jobs 300 "$job_srun" "$job_mpirun" "$job_ntasks" "$job_nodes_srun" "$job_nodes_mpirun" "$job_nodes_only" \
+    "$job_n_N" "$job_array" "$job_finalize" "$job_array_nodes" "$job_finalize_nodes" \
+    "$job_nobin" "$job_nopath" "$job_noconfig" "$job_stale"
+
+# job_field ID FIELD: FIELD of `scontrol show job` (the first array task's, for an array).
+job_field() {
+    scontrol -o show job "$1" | head -n 1 | grep -oE "(^| )$2=[^ ]*" | sed 's/^ //; s/^[^=]*=//'
+}
+
+# check_ranks ID LOG WHAT RANKS NODES TASKS_PER_NODE: the job (array task) ID ran RANKS ranks, as its
+# log's header and hypergrid's start line (every one, if it ran more than once) say; NODES and
+# TASKS_PER_NODE (extended regexes) are the header's node count and per-node list. The header notes
+# idle CPUs exactly when SLURM allocated more CPUs than ranks.
+check_ranks() {
+    local id=$1 logf=$2 what=$3 ranks=$4 nodes=$5 per_node=$6 cpus counted
+    expect_log "$logf" "^nodes: +[^ ]+ \(($nodes)\), tasks per node: ($per_node), ranks: $ranks\$" \
+        "$what: header with $ranks ranks"
+    counted=$(grep -oE " on [0-9]+ ranks" "$logf" | sort -u) || true
+    [[ $counted == " on $ranks ranks" ]] ||
+        { tail -n 40 "$logf" >&2; fail "$what: hypergrid's start line says '${counted:-nothing}', expected on $ranks ranks"; }
+    cpus=$(job_field "$id" NumCPUs)
+    [[ $cpus =~ ^[0-9]+$ ]] || fail "$what: scontrol shows no NumCPUs for job $id"
+    if ((cpus > ranks)); then
+        expect_log "$logf" "^note: +$ranks ranks use $ranks of the $cpus CPUs allocated" "$what: note on idle CPUs"
+    elif grep -q "^note:" "$logf"; then
+        fail "$what: the header notes idle CPUs, but $ranks ranks have $cpus CPUs: $(grep "^note:" "$logf")"
+    fi
+    log "  ok: $what: $ranks ranks ran (header and start line), on $cpus allocated CPUs"
+}
 
 check_single_job() {
-    local id=$1 what=$2 tasks=$3 launcher=$4 logf=$JOBS/hypergrid-$1.out
+    local id=$1 what=$2 launcher=$3 logf=$JOBS/hypergrid-$1.out
+    shift 3
     expect_state "$id" COMPLETED 0:0 "$what"
     expect_log "$logf" "^=== hypergrid job $id" "$what: header"
-    expect_log "$logf" "^nodes: .*tasks: $tasks\$" "$what: $tasks tasks"
+    check_ranks "$id" "$logf" "$what" "$@"
     expect_log "$logf" "^binary: .*\(hypergrid [0-9]+\.[0-9]+\.[0-9]+\)" "$what: hypergrid version in the header"
     expect_log "$logf" "^launch: +$launcher " "$what: launched with $launcher"
     same_results "$JOBS/runs/$id" "$REF/quick" "$what"
 }
-check_single_job "$job_srun" "srun, 2 tasks (the script's defaults)" 2 "srun --mpi=pmix"
-check_single_job "$job_mpirun" "mpirun, 2 tasks" 2 mpirun
-check_single_job "$job_nodes_srun" "srun, 2 nodes, 4 tasks" 4 "srun --mpi=pmix"
-check_single_job "$job_nodes_mpirun" "mpirun, 2 nodes, 4 tasks" 4 mpirun
-grep -q "NodeList=n\[1-2\]" < <(scontrol -o show job "$job_nodes_srun") ||
-    fail "job $job_nodes_srun did not run on both nodes: $(scontrol -o show job "$job_nodes_srun")"
+# The script's defaults: no task count, so a rank per allocated CPU, 2 per node (--mincpus=2).
+check_single_job "$job_srun" "srun, the script's defaults" "srun --mpi=pmix" 2 1 2
+check_single_job "$job_mpirun" "mpirun, the script's defaults" mpirun 2 1 2
+check_single_job "$job_ntasks" "srun, --ntasks=5" "srun --mpi=pmix" 5 "1|2" "5|[0-9],[0-9]"
+check_single_job "$job_nodes_srun" "srun, --nodes=2 --ntasks-per-node=2" "srun --mpi=pmix" 4 2 "2\\(x2\\)"
+check_single_job "$job_nodes_mpirun" "mpirun, --nodes=2 --ntasks-per-node=2" mpirun 4 2 "2\\(x2\\)"
+check_single_job "$job_nodes_only" "srun, --nodes=2 alone" "srun --mpi=pmix" 4 2 "2\\(x2\\)"
+check_single_job "$job_n_N" "srun, -n 3 -N 2" "srun --mpi=pmix" 3 2 "2,1|1,2"
+for id in "$job_nodes_srun" "$job_nodes_mpirun" "$job_nodes_only" "$job_n_N"; do
+    [[ $(job_field "$id" NodeList) == "n[1-2]" ]] ||
+        fail "job $id did not run on both nodes: $(scontrol -o show job "$id")"
+done
 
 # The sharded sweep: 3 tasks, each a third of the trials; finalize merges them.
 expect_state "$job_array" COMPLETED 0:0 "array sweep, 3 shards"
@@ -244,6 +302,7 @@ for k in 0 1 2; do
     [[ -f $sweep_dir/shard-$k/journal.jsonl && -f $sweep_dir/shard-$k/trials.csv ]] ||
         fail "shard $k wrote no journal.jsonl or trials.csv in $sweep_dir/shard-$k"
     expect_log "$JOBS/hypergrid-${job_array}_$k.out" "--shard $k/3 " "array task $k: --shard $k/3"
+    check_ranks "${job_array}_$k" "$JOBS/hypergrid-${job_array}_$k.out" "array task $k, --ntasks=3" 3 "1|2" "3|[0-9],[0-9]"
     [[ $(strip_cols "$sweep_dir/shard-$k/trials.csv" | wc -l) -gt 1 ]] || fail "shard $k has no trials"
 done
 # The shards' rows together are the plain run's rows, each exactly once.
@@ -256,6 +315,16 @@ fi
 log "  ok: the 3 shards' trials.csv hold the plain run's rows, each once"
 same_results "$sweep_dir" "$REF/quick" "array sweep + finalize"
 
+# The same sweep in 2 shards of 2 nodes x 2 ranks.
+expect_state "$job_array_nodes" COMPLETED 0:0 "array sweep, 2 shards of --nodes=2 --ntasks-per-node=2"
+[[ $(job_states "$job_array_nodes" | wc -l) -eq 2 ]] || fail "array job $job_array_nodes does not have 2 tasks"
+expect_state "$job_finalize_nodes" COMPLETED 0:0 "finalize after the 2-node array"
+for k in 0 1; do
+    check_ranks "${job_array_nodes}_$k" "$JOBS/hypergrid-${job_array_nodes}_$k.out" \
+        "array task $k, --nodes=2 --ntasks-per-node=2" 4 2 "2\\(x2\\)"
+done
+same_results "$JOBS/runs/$job_array_nodes" "$REF/quick" "2-node array sweep + finalize"
+
 # Errors: the script's own (exit 2, one clear line) and hypergrid's status passed on.
 expect_state "$job_nobin" FAILED 2:0 "HYPERGRID_BIN not executable"
 expect_log "$JOBS/hypergrid-$job_nobin.out" "HYPERGRID_BIN=.*no-such-hypergrid is not an executable" \
@@ -264,6 +333,9 @@ expect_state "$job_nopath" FAILED 2:0 "no hypergrid on PATH"
 expect_log "$JOBS/hypergrid-$job_nopath.out" "hypergrid not found: set HYPERGRID_BIN" "no hypergrid on PATH: message"
 expect_state "$job_noconfig" FAILED 2:0 "missing config (hypergrid's exit code 2)"
 expect_log "$JOBS/hypergrid-$job_noconfig.out" "^hypergrid: .*no-such-config" "missing config: hypergrid's message"
+expect_state "$job_stale" FAILED 2:0 "SLURM_NTASKS inherited from the submitting shell"
+expect_log "$JOBS/hypergrid-$job_stale.out" "SLURM_NTASKS=16, but this job has 2 task slots .*inherited" \
+    "inherited SLURM_NTASKS: message"
 
 # --- 4: resubmitting a finished output directory resumes it -------------------------------------
 
