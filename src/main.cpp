@@ -6,6 +6,7 @@
 #include "hypergrid/errors.hpp"
 #include "hypergrid/fault.hpp"
 #include "hypergrid/grid.hpp"
+#include "hypergrid/html_report.hpp"
 #include "hypergrid/journal.hpp"
 #include "hypergrid/outputs.hpp"
 #include "hypergrid/plan.hpp"
@@ -33,6 +34,8 @@ struct Options {
     std::string shard = "0/1";
     int plan_ranks = 1;
     std::vector<std::string> shard_dirs;  // finalize
+    std::string progress = "auto";        // run: auto, lines, bar or none
+    std::string report_dir, report_file;  // report
 };
 
 /// Wall time of each phase, in order, for summary.json.
@@ -131,6 +134,12 @@ void finish(const hg::RunConfig& config, const hg::SweepProgress& progress, cons
     summary.finished = progress.done();
     summary.phase_seconds = clock.laps();
     hg::write_run_outputs(config.run.output, progress.results(), summary);
+    // The report is drawn from the records just written; a failure there loses no result.
+    try {
+        hg::write_html_report(config.run.output);
+    } catch (const std::exception& e) {
+        std::cerr << "hypergrid: warning: report.html not written: " << e.what() << std::endl;
+    }
     const std::string where = "; outputs in " + config.run.output.string();
     if (!summary.complete)
         std::cout << "stopped by a signal: " << progress.done() << " of " << progress.total()
@@ -183,7 +192,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
         if (!cluster.is_root()) return;
         const hg::JournalHeader header = hg::journal_header(config, shared.digests(), grid.size(), shard, shards);
         journal.emplace(journal_path(config), header);  // locks it before anything is read
-        progress.emplace(grid.size(), log);
+        progress.emplace(grid.size(), log, hg::parse_progress_style(options.progress), hg::stdout_is_terminal());
         progress->restore(hg::read_journal(journal_path(config), header));
         for (const hg::TrialResult& r : progress->results()) done_ids.push_back(r.trial);
     });
@@ -234,6 +243,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     std::vector<double> peak_memory = cluster.gather_to_root(hg::peak_resident_mb());
     if (!cluster.is_root()) return complete ? 0 : hg::kExitStopped;
     alone = true;
+    progress->finish_display();
 
     // 6. Report: the final model on train + validation, test metrics, and the output files. A
     //    stopped sweep or a shard writes what it has and trains no final model.
@@ -306,6 +316,16 @@ int plan(const Options& options) {
     return 0;
 }
 
+/// Writes a run's report again from its output directory's records alone.
+int report(const Options& options) {
+    const std::filesystem::path file = options.report_file.empty()
+                                           ? std::filesystem::path(options.report_dir) / "report.html"
+                                           : std::filesystem::path(options.report_file);
+    hg::write_html_report(options.report_dir, file);
+    std::cout << "report: " << file.string() << std::endl;
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -325,6 +345,11 @@ int main(int argc, char** argv) {
     finalize_command->add_option("--output", options.output, "Output directory (overrides [run] output)");
     CLI::App* plan_command = app.add_subcommand("plan", "Print the units of work and the balance per rank, train nothing");
     plan_command->add_option("config", options.config, "TOML config file")->required();
+    run_command->add_option("--progress", options.progress, "auto (a bar on a terminal, else lines), lines, bar or none")
+        ->check(CLI::IsMember({"auto", "lines", "bar", "none"}));
+    CLI::App* report_command = app.add_subcommand("report", "Write the HTML report of a run's output directory again");
+    report_command->add_option("run_dir", options.report_dir, "The run's output directory")->required();
+    report_command->add_option("-o,--output", options.report_file, "The report's file (default RUN_DIR/report.html)");
     plan_command->add_option("--ranks", options.plan_ranks, "Number of ranks to plan for")->check(CLI::Range(1, 1 << 20));
 
     try {
@@ -336,8 +361,8 @@ int main(int argc, char** argv) {
         if (cluster.is_root()) std::cerr << "hypergrid: " << e.what() << " (see hypergrid --help)" << std::endl;
         return 2;
     }
-    if (!run_command->parsed() && !plan_command->parsed() && !finalize_command->parsed()) {
-        if (cluster.is_root()) std::cerr << "hypergrid: a command is required: run, finalize or plan (see hypergrid --help)" << std::endl;
+    if (!run_command->parsed() && !plan_command->parsed() && !finalize_command->parsed() && !report_command->parsed()) {
+        if (cluster.is_root()) std::cerr << "hypergrid: a command is required: run, finalize, plan or report (see hypergrid --help)" << std::endl;
         return 2;
     }
 
@@ -348,6 +373,7 @@ int main(int argc, char** argv) {
     try {
         hg::arm_fault_injection(cluster.rank());
         if (plan_command->parsed()) return cluster.is_root() ? plan(options) : 0;
+        if (report_command->parsed()) return cluster.is_root() ? report(options) : 0;
         if (finalize_command->parsed()) return finalize(cluster, options);
         return run(cluster, options, alone);
     } catch (const hg::RankFailure& e) {

@@ -1,0 +1,305 @@
+#include "hypergrid/report_records.hpp"
+
+#include "hypergrid/errors.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+namespace hypergrid {
+namespace {
+
+class JsonParser {
+public:
+    explicit JsonParser(const std::string& text) : text_(text) {}
+
+    JsonValue document() {
+        JsonValue value = parse_value();
+        skip_space();
+        if (at_ != text_.size()) fail("text after the document");
+        return value;
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& what) const {
+        throw std::invalid_argument("offset " + std::to_string(at_) + ": " + what);
+    }
+    void skip_space() {
+        while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\n' || text_[at_] == '\r' || text_[at_] == '\t')) ++at_;
+    }
+    bool take(char ch) {
+        skip_space();
+        if (at_ < text_.size() && text_[at_] == ch) { ++at_; return true; }
+        return false;
+    }
+    void expect(char ch) {
+        if (!take(ch)) fail(std::string("expected '") + ch + "'");
+    }
+    bool take_word(const char* word) {
+        const std::string w(word);
+        if (text_.compare(at_, w.size(), w) != 0) return false;
+        at_ += w.size();
+        return true;
+    }
+
+    std::string parse_string() {
+        expect('"');
+        std::string out;
+        while (at_ < text_.size() && text_[at_] != '"') {
+            char ch = text_[at_++];
+            if (ch == '\\') {
+                if (at_ >= text_.size()) break;
+                const char escaped = text_[at_++];
+                switch (escaped) {
+                    case 'n': ch = '\n'; break;
+                    case 't': ch = '\t'; break;
+                    case 'r': ch = '\r'; break;
+                    case 'b': ch = '\b'; break;
+                    case 'f': ch = '\f'; break;
+                    case 'u': {  // our writers escape only control characters this way
+                        if (at_ + 4 > text_.size()) fail("short \\u escape");
+                        unsigned code = 0;
+                        std::from_chars(text_.data() + at_, text_.data() + at_ + 4, code, 16);
+                        at_ += 4;
+                        ch = static_cast<char>(code < 0x80 ? code : '?');
+                        break;
+                    }
+                    default: ch = escaped;
+                }
+            }
+            out += ch;
+        }
+        if (at_ >= text_.size()) fail("unterminated string");
+        ++at_;
+        return out;
+    }
+
+    JsonValue parse_value() {
+        skip_space();
+        if (at_ >= text_.size()) fail("unexpected end");
+        JsonValue value;
+        const char ch = text_[at_];
+        if (ch == '{') {
+            ++at_;
+            value.kind = JsonValue::Kind::object;
+            if (take('}')) return value;
+            do {
+                std::string key = parse_string();
+                expect(':');
+                value.fields.emplace_back(std::move(key), parse_value());
+            } while (take(','));
+            expect('}');
+        } else if (ch == '[') {
+            ++at_;
+            value.kind = JsonValue::Kind::array;
+            if (take(']')) return value;
+            do value.items.push_back(parse_value());
+            while (take(','));
+            expect(']');
+        } else if (ch == '"') {
+            value.kind = JsonValue::Kind::string;
+            value.string = parse_string();
+        } else if (take_word("null")) {
+        } else if (take_word("true") || take_word("false")) {
+            value.kind = JsonValue::Kind::boolean;
+            value.boolean = text_[at_ - 1] == 'e' && text_[at_ - 2] == 'u';
+        } else {
+            value.kind = JsonValue::Kind::number;
+            const auto [end, error] = std::from_chars(text_.data() + at_, text_.data() + text_.size(), value.number);
+            if (error != std::errc()) fail("expected a value");
+            at_ = static_cast<std::size_t>(end - text_.data());
+        }
+        return value;
+    }
+
+    const std::string& text_;
+    std::size_t at_ = 0;
+};
+
+std::string read_text(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw InputError(file.string() + ": cannot read");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+double to_double(const std::string& text) {
+    if (text == "nan") return std::numeric_limits<double>::quiet_NaN();
+    if (text == "inf") return std::numeric_limits<double>::infinity();
+    if (text == "-inf") return -std::numeric_limits<double>::infinity();
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) throw std::invalid_argument("bad number '" + text + "'");
+    return value;
+}
+
+std::int64_t to_integer(const std::string& text) {
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) throw std::invalid_argument("bad integer '" + text + "'");
+    return value;
+}
+
+/// The comma-separated cells of one line (no quoting: our CSV files never quote).
+void split_cells(const std::string& line, std::vector<std::string>& cells) {
+    cells.clear();
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t comma = line.find(',', start);
+        cells.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    if (!cells.empty() && !cells.back().empty() && cells.back().back() == '\r') cells.back().pop_back();
+}
+
+/// Runs `row(cells, column)` on every data line of a CSV text whose header has `required` columns;
+/// `column(name)` gives a column's index, or -1. Errors name the line.
+template <class Row>
+void for_each_row(const std::string& text, const std::vector<std::string>& required, Row row) {
+    std::istringstream in(text);
+    std::string line;
+    std::vector<std::string> header;
+    if (!std::getline(in, line)) throw std::invalid_argument("line 1: no header");
+    split_cells(line, header);
+    auto column = [&](const std::string& name) -> int {
+        for (std::size_t i = 0; i < header.size(); ++i)
+            if (header[i] == name) return static_cast<int>(i);
+        return -1;
+    };
+    for (const std::string& name : required)
+        if (column(name) < 0) throw std::invalid_argument("line 1: no column '" + name + "'");
+    std::vector<std::string> cells;
+    for (std::int64_t number = 2; std::getline(in, line); ++number) {
+        if (line.empty()) continue;
+        split_cells(line, cells);
+        if (cells.size() != header.size())
+            throw std::invalid_argument("line " + std::to_string(number) + ": " + std::to_string(cells.size()) +
+                                        " cells, the header has " + std::to_string(header.size()));
+        try {
+            row(cells, column);
+        } catch (const std::invalid_argument& e) {
+            throw std::invalid_argument("line " + std::to_string(number) + ": " + e.what());
+        }
+    }
+}
+
+/// The shape tuple of a .npy file's header, or empty when the file is absent or unreadable.
+std::vector<std::int64_t> npy_shape(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::string head(512, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    std::size_t at = head.find("'shape': (");
+    std::vector<std::int64_t> shape;
+    if (at == std::string::npos) return shape;
+    at += 10;
+    while (at < head.size() && head[at] != ')') {
+        std::int64_t value = 0;
+        const auto [end, error] = std::from_chars(head.data() + at, head.data() + head.size(), value);
+        if (error != std::errc()) break;
+        shape.push_back(value);
+        at = static_cast<std::size_t>(end - head.data());
+        while (at < head.size() && (head[at] == ',' || head[at] == ' ')) ++at;
+    }
+    return shape;
+}
+
+}  // namespace
+
+const JsonValue* JsonValue::find(const std::string& key) const {
+    for (const auto& [name, value] : fields)
+        if (name == key) return &value;
+    return nullptr;
+}
+
+const JsonValue* JsonValue::at_path(std::initializer_list<const char*> keys) const {
+    const JsonValue* value = this;
+    for (const char* key : keys) {
+        value = value->find(key);
+        if (!value) return nullptr;
+    }
+    return value;
+}
+
+JsonValue parse_json(const std::string& text) { return JsonParser(text).document(); }
+
+std::vector<TrialResult> parse_trials_csv(const std::string& text) {
+    std::vector<TrialResult> trials;
+    const std::vector<std::string> required{"trial", "epochs", "alpha", "learning_rate", "batch_size",
+                                            "val_cost", "val_cross_entropy", "val_accuracy", "status"};
+    int c[11];
+    bool first = true;
+    for_each_row(text, required, [&](const std::vector<std::string>& cells, auto column) {
+        if (first) {  // the column indices, once
+            for (std::size_t i = 0; i < required.size(); ++i) c[i] = column(required[i]);
+            c[9] = column("seconds");
+            c[10] = column("rank");
+            first = false;
+        }
+        TrialResult r;
+        r.trial = to_integer(cells[c[0]]);
+        r.hyper.epochs = static_cast<int>(to_integer(cells[c[1]]));
+        r.hyper.alpha = to_double(cells[c[2]]);
+        r.hyper.learning_rate = to_double(cells[c[3]]);
+        r.hyper.batch_size = static_cast<int>(to_integer(cells[c[4]]));
+        r.val_cost = to_double(cells[c[5]]);
+        r.val_cross_entropy = to_double(cells[c[6]]);
+        r.val_accuracy = to_double(cells[c[7]]);
+        if (cells[c[8]] == "ok") r.status = TrialStatus::ok;
+        else if (cells[c[8]] == "diverged") r.status = TrialStatus::diverged;
+        else throw std::invalid_argument("status '" + cells[c[8]] + "'");
+        if (c[9] >= 0) r.seconds = to_double(cells[c[9]]);
+        if (c[10] >= 0) r.rank = static_cast<int>(to_integer(cells[c[10]]));
+        trials.push_back(r);
+    });
+    return trials;
+}
+
+std::vector<LegSpan> parse_legs_csv(const std::string& text) {
+    std::vector<LegSpan> legs;
+    const std::vector<std::string> required{"rank", "leg", "unit", "kind", "start_seconds", "end_seconds"};
+    for_each_row(text, required, [&](const std::vector<std::string>& cells, auto column) {
+        LegSpan span;
+        span.rank = static_cast<int>(to_integer(cells[column("rank")]));
+        span.leg = to_integer(cells[column("leg")]);
+        span.unit = to_integer(cells[column("unit")]);
+        const std::string& kind = cells[column("kind")];
+        if (kind != "leg" && kind != "final") throw std::invalid_argument("kind '" + kind + "', expected leg or final");
+        span.final_model = kind == "final";
+        span.start = to_double(cells[column("start_seconds")]);
+        span.end = to_double(cells[column("end_seconds")]);
+        if (span.rank < 0 || !(span.end >= span.start) || !std::isfinite(span.end))
+            throw std::invalid_argument("a span needs rank >= 0 and finite start <= end");
+        legs.push_back(span);
+    });
+    return legs;
+}
+
+RunRecords read_run_records(const std::filesystem::path& directory) {
+    RunRecords records;
+    records.directory = directory;
+    auto parse = [&](const char* name, auto parser) {
+        const std::filesystem::path file = directory / name;
+        if (!std::filesystem::exists(file))
+            throw InputError(file.string() + ": missing: is this a hypergrid run's output directory?");
+        try {
+            return parser(read_text(file));
+        } catch (const std::invalid_argument& e) {
+            throw InputError(file.string() + ": " + e.what());
+        }
+    };
+    records.summary = parse("summary.json", parse_json);
+    if (records.summary.kind != JsonValue::Kind::object)
+        throw InputError((directory / "summary.json").string() + ": not a JSON object");
+    records.trials = parse("trials.csv", parse_trials_csv);
+    if (std::filesystem::exists(directory / "legs.csv")) records.legs = parse("legs.csv", parse_legs_csv);
+    records.weights_shape = npy_shape(directory / "weights.npy");
+    return records;
+}
+
+}  // namespace hypergrid
