@@ -256,24 +256,30 @@ std::string axis_figure(const Context& c, const ReportAxis& axis, std::pair<doub
             marks += "<circle class=\"dot\" cx=\"" + px(chart.x()(axis_value(r, axis.id)) + spread * jitter(r.trial)) +
                      "\" cy=\"" + px(y_of(r.val_cost)) + "\" r=\"2.4\"/>";
         }
-    } else {  // a density: how many trials fall in each cell of a 60 x 40 raster
-        constexpr int kColumns = 60, kRows = 40;
-        std::vector<std::int64_t> count(kColumns * kRows);
-        const double w = (chart.right() - chart.left()) / kColumns, h = (chart.bottom() - chart.top()) / kRows;
+    } else {  // a density: how many trials fall in each cell of a raster, 40 rows high
+        // A range axis is cut into 60 columns; a list axis gets a column per value, a strip centred on it.
+        constexpr int kRows = 40;
+        const int columns = axis.discrete ? axis.bins : 60;
+        const double h = (chart.bottom() - chart.top()) / kRows, w = (chart.right() - chart.left()) / columns;
+        const double strip = std::min(24.0, w * 0.6);
+        std::vector<std::int64_t> count(static_cast<std::size_t>(columns * kRows));
         for (const std::size_t i : c.finite) {
             const TrialResult& r = trials[i];
             clipped += r.val_cost > range.second;
-            const int col = std::clamp(static_cast<int>((chart.x()(axis_value(r, axis.id)) - chart.left()) / w), 0, kColumns - 1);
+            const double v = axis_value(r, axis.id);
+            const int col = axis.discrete ? axis.bin(v) : std::clamp(static_cast<int>((chart.x()(v) - chart.left()) / w), 0, columns - 1);
             const int rw = std::clamp(static_cast<int>((y_of(r.val_cost) - chart.top()) / h), 0, kRows - 1);
-            ++count[static_cast<std::size_t>(rw * kColumns + col)];
+            ++count[static_cast<std::size_t>(rw * columns + col)];
         }
         const double most = std::log1p(static_cast<double>(*std::max_element(count.begin(), count.end())));
         for (int rw = 0; rw < kRows; ++rw)
-            for (int col = 0; col < kColumns; ++col)
-                if (const std::int64_t n = count[static_cast<std::size_t>(rw * kColumns + col)])
-                    marks += "<rect class=\"cell\" x=\"" + px(chart.left() + col * w) + "\" y=\"" + px(chart.top() + rw * h) +
-                             "\" width=\"" + px(w + 0.3) + "\" height=\"" + px(h + 0.3) + "\" fill-opacity=\"" +
+            for (int col = 0; col < columns; ++col)
+                if (const std::int64_t n = count[static_cast<std::size_t>(rw * columns + col)]) {
+                    const double x = axis.discrete ? chart.x()(axis.values[static_cast<std::size_t>(col)]) - strip / 2 : chart.left() + col * w;
+                    marks += "<rect class=\"cell\" x=\"" + px(x) + "\" y=\"" + px(chart.top() + rw * h) + "\" width=\"" +
+                             px(axis.discrete ? strip : w + 0.3) + "\" height=\"" + px(h + 0.3) + "\" fill-opacity=\"" +
                              px(0.12 + 0.88 * std::log1p(static_cast<double>(n)) / most) + "\"/>";
+                }
     }
     // The best per value (list axis) or per bin (range axis), as a line.
     const int bins = axis.discrete ? axis.bins : 30;
@@ -288,14 +294,14 @@ std::string axis_figure(const Context& c, const ReportAxis& axis, std::pair<doub
             at[static_cast<std::size_t>(b)] = v;
         }
     }
-    std::string line;
+    std::string line, best_dots;
     for (int b = 0; b < bins; ++b) {
         if (!std::isfinite(best[static_cast<std::size_t>(b)])) continue;
         const std::string x = px(chart.x()(at[static_cast<std::size_t>(b)])), y = px(y_of(best[static_cast<std::size_t>(b)]));
         line += (line.empty() ? "" : " ") + x + "," + y;
-        if (axis.discrete) marks += "<circle class=\"bestdot\" cx=\"" + x + "\" cy=\"" + y + "\" r=\"3.2\"/>";
+        if (axis.discrete) best_dots += "<circle class=\"bestdot\" cx=\"" + x + "\" cy=\"" + y + "\" r=\"3.2\"/>";
     }
-    marks = "<polyline class=\"best\" points=\"" + line + "\"/>" + marks;
+    marks += "<polyline class=\"best\" points=\"" + line + "\"/>" + best_dots;  // over the trials
     chart.add(marks);
     std::string caption = std::string("validation cost against ") + axis.name();
     if (clipped) caption += "; " + std::to_string(clipped) + " trials above " + short_number(range.second) + " drawn at the top";
@@ -322,9 +328,11 @@ std::string axes_section(const Context& c) {
 std::string heatmap(const ReportAxis& a, const ReportAxis& b, double lo, double hi,
                     const std::vector<double>& best) {
     const double cell_w = std::clamp(300.0 / a.bins, 12.0, 60.0), cell_h = std::clamp(220.0 / b.bins, 10.0, 40.0);
-    const double left = 86, top = 10, width = cell_w * a.bins, height = cell_h * b.bins;
+    std::size_t widest = 0;  // the longest tick label on the vertical axis, for the left margin
+    for (int j = 0; j < b.bins; ++j) widest = std::max(widest, b.bin_tick(j).size());
+    const double left = 30 + 6.2 * static_cast<double>(widest), top = 10, width = cell_w * a.bins, height = cell_h * b.bins;
     const bool rotate = a.bins > 6;
-    const double bottom_space = rotate ? 78 : 40;
+    const double bottom_space = rotate ? 72 : 40;
     const int total_w = static_cast<int>(left + width + 12), total_h = static_cast<int>(top + height + bottom_space);
     const bool numbers = a.bins <= 8 && b.bins <= 10;
     std::string title = std::string("best validation cost over ") + a.name() + " and " + b.name();
@@ -354,13 +362,13 @@ std::string heatmap(const ReportAxis& a, const ReportAxis& b, double lo, double 
     for (int i = 0; i < a.bins; i += step_a) {
         const double x = left + (i + 0.5) * cell_w, y = top + height + 13;
         out += rotate ? "<text class=\"tick\" transform=\"translate(" + px(x + 3) + ' ' + px(y - 6) +
-                            ") rotate(-45)\" text-anchor=\"end\">" + escape(a.bin_label(i)) + "</text>"
+                            ") rotate(-45)\" text-anchor=\"end\">" + escape(a.bin_tick(i)) + "</text>"
                       : "<text class=\"tick\" x=\"" + px(x) + "\" y=\"" + px(y) + "\" text-anchor=\"middle\">" +
-                            escape(a.bin_label(i)) + "</text>";
+                            escape(a.bin_tick(i)) + "</text>";
     }
     for (int j = 0; j < b.bins; j += step_b)
         out += "<text class=\"tick\" x=\"" + px(left - 5) + "\" y=\"" + px(top + (b.bins - 1 - j + 0.5) * cell_h + 4) +
-               "\" text-anchor=\"end\">" + escape(b.bin_label(j)) + "</text>";
+               "\" text-anchor=\"end\">" + escape(b.bin_tick(j)) + "</text>";
     out += "<text class=\"label\" x=\"" + px(left + width / 2) + "\" y=\"" + px(total_h - 6) + "\" text-anchor=\"middle\">" +
            escape(a.name()) + "</text>";
     out += "<text class=\"label\" transform=\"translate(12 " + px(top + height / 2) + ") rotate(-90)\" text-anchor=\"middle\">" +

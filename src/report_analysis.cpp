@@ -66,6 +66,14 @@ std::string ReportAxis::bin_label(int b) const {
     return edge(b) + "-" + edge(b + 1);
 }
 
+std::string ReportAxis::bin_tick(int b) const {
+    if (discrete) return format_number(values[static_cast<std::size_t>(b)]);
+    const double centre = lo + (hi - lo) * (b + 0.5) / bins;
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2g", log ? std::pow(10.0, centre) : centre);
+    return text;
+}
+
 std::vector<ReportAxis> varying_axes(const std::vector<TrialResult>& trials, const bool declared_log[kReportAxes],
                                      int max_bins) {
     std::vector<ReportAxis> axes;

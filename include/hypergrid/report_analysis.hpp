@@ -41,6 +41,8 @@ struct ReportAxis {
     int bin(double value) const;
     /// The bin's label: the value, or its range.
     std::string bin_label(int b) const;
+    /// A short label for an axis tick: the value, or the bin's centre in display space.
+    std::string bin_tick(int b) const;
 };
 
 /// The axes along which the trials vary (more than one value), binned into at most `max_bins`
