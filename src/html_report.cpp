@@ -460,7 +460,12 @@ std::string importance_section(const Context& c) {
     std::string html = "<section><h2>Which axes matter</h2>";
     std::optional<Importance> shares;
     if (c.costs) shares = variance_shares(c.records.trials, *c.costs, c.axes);
-    if (!shares) return html + "<p class=\"note\">The validation cost does not vary: nothing to decompose.</p></section>";
+    if (!shares)
+        return html + "<p class=\"note\">" +
+               (!c.costs ? "No trial has a finite validation cost yet."
+                : c.axes.empty() ? "No axis varies: nothing to decompose."
+                                 : "The validation cost does not vary: nothing to decompose.") +
+               "</p></section>";
     html += "<p class=\"note\">";
     html += shares->exact ? "Exact functional-ANOVA decomposition of the validation cost's variance over the full grid: "
                             "each axis's main effect and each pair's interaction, as shares of the total."

@@ -291,6 +291,21 @@ TEST_CASE("The page has every section, a timeline only when legs are recorded", 
     }
 }
 
+TEST_CASE("A page is drawn for no trials, one trial, or only diverged ones", "[report]") {
+    RunRecords records = grid_records();
+    records.trials.clear();
+    CHECK_THAT(format_html_report(records), Contains("No trial has a finite validation cost yet"));
+    records.trials = {trial(0, 1, 0.1, 0.1, 8, 0.5)};
+    std::string page = format_html_report(records);
+    CHECK_THAT(page, Contains("Every trial has the same hyperparameters"));
+    CHECK_THAT(page, Contains("No axis varies"));
+    records.trials = {trial(0, 1, 0.1, 0.1, 8, std::nan(""), TrialStatus::diverged),
+                      trial(1, 2, 0.1, 0.1, 8, std::nan(""), TrialStatus::diverged)};
+    page = format_html_report(records);
+    CHECK_THAT(page, Contains("No trial has a finite validation cost yet"));
+    CHECK_THAT(page, Contains("<dt>diverged</dt><dd>2</dd>"));
+}
+
 TEST_CASE("The report of 10^6 random-search trials stays under 2 MB", "[report]") {
     RunRecords records;
     records.directory = "big";
