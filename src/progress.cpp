@@ -26,6 +26,14 @@ std::string duration_text(double s) {
     return format_fixed(s / 3600, 2) + " h";
 }
 
+/// The same, for the bar: "42.0s", "12.5m", "3.20h".
+std::string compact(double s) {
+    std::string text = duration_text(s);
+    if (text.size() > 4 && text.compare(text.size() - 4, 4, " min") == 0) return text.substr(0, text.size() - 4) + "m";
+    const std::size_t space = text.find(' ');
+    return space == std::string::npos ? text : text.erase(space, 1);
+}
+
 }  // namespace
 
 ProgressStyle parse_progress_style(const std::string& text) {
@@ -162,11 +170,20 @@ std::vector<TrialResult> SweepProgress::add(const std::vector<TrialResult>& resu
 }
 
 void SweepProgress::draw_bar(double now) {
-    constexpr int kWidth = 28;
+    // Compact, to fit an 80-column terminal: a wrapped line would not redraw in place.
+    constexpr int kWidth = 10;
     const int filled = total_ ? static_cast<int>(kWidth * done_ / total_) : kWidth;
+    const double elapsed = now - start_;
+    const double rate = elapsed > 0 ? static_cast<double>(fresh_done_) / elapsed : 0;
+    const double eta = rate > 0 ? static_cast<double>(total_ - done_) / rate : 1e300;
     // Back to the line's start, draw, and clear what a longer previous state left.
     *out_ << "\r[" << std::string(static_cast<std::size_t>(filled), '#') << std::string(static_cast<std::size_t>(kWidth - filled), '.')
-          << "] " << status_text(now) << "\x1b[K";
+          << "] " << done_ << '/' << total_ << ' '
+          << format_fixed(total_ ? 100.0 * static_cast<double>(done_) / static_cast<double>(total_) : 100, 1) << "% "
+          << format_fixed(rate, rate < 10 ? 2 : 0) << "/s " << compact(elapsed) << " eta "
+          << (done_ == total_ ? std::string("0s") : compact(eta));
+    if (best_) *out_ << " best " << format_fixed(results_[*best_].val_cost, 6) << " (#" << results_[*best_].trial << ')';
+    *out_ << "\x1b[K";
     bar_drawn_ = true;
     last_bar_ = now;
     shown_done_ = done_;
