@@ -6,7 +6,6 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 
 namespace hypergrid {
@@ -121,10 +120,13 @@ private:
 
 std::string read_text(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
-    if (!in) throw InputError(file.string() + ": cannot read");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    std::error_code error;
+    const auto size = std::filesystem::file_size(file, error);
+    if (!in || error) throw InputError(file.string() + ": cannot read");
+    std::string text(static_cast<std::size_t>(size), '\0');  // one copy in memory: trials.csv may be 100 MB
+    in.read(text.data(), static_cast<std::streamsize>(size));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    return text;
 }
 
 double to_double(const std::string& text) {
@@ -161,10 +163,17 @@ void split_cells(const std::string& line, std::vector<std::string>& cells) {
 /// `column(name)` gives a column's index, or -1. Errors name the line.
 template <class Row>
 void for_each_row(const std::string& text, const std::vector<std::string>& required, Row row) {
-    std::istringstream in(text);
+    std::size_t at = 0;
     std::string line;
+    auto next_line = [&] {  // reads the text in place, without a stream's copy of it
+        if (at >= text.size()) return false;
+        const std::size_t end = std::min(text.find('\n', at), text.size());
+        line.assign(text, at, end - at);
+        at = end + 1;
+        return true;
+    };
     std::vector<std::string> header;
-    if (!std::getline(in, line)) throw std::invalid_argument("line 1: no header");
+    if (!next_line()) throw std::invalid_argument("line 1: no header");
     split_cells(line, header);
     auto column = [&](const std::string& name) -> int {
         for (std::size_t i = 0; i < header.size(); ++i)
@@ -174,7 +183,7 @@ void for_each_row(const std::string& text, const std::vector<std::string>& requi
     for (const std::string& name : required)
         if (column(name) < 0) throw std::invalid_argument("line 1: no column '" + name + "'");
     std::vector<std::string> cells;
-    for (std::int64_t number = 2; std::getline(in, line); ++number) {
+    for (std::int64_t number = 2; next_line(); ++number) {
         if (line.empty()) continue;
         split_cells(line, cells);
         if (cells.size() != header.size())
@@ -266,8 +275,10 @@ std::vector<LegSpan> parse_legs_csv(const std::string& text) {
     for_each_row(text, required, [&](const std::vector<std::string>& cells, auto column) {
         LegSpan span;
         span.rank = static_cast<int>(to_integer(cells[column("rank")]));
-        span.leg = to_integer(cells[column("leg")]);
-        span.unit = to_integer(cells[column("unit")]);
+        // A final model's row belongs to no leg or unit: those cells may be empty.
+        const std::string &leg = cells[column("leg")], &unit = cells[column("unit")];
+        span.leg = leg.empty() ? -1 : to_integer(leg);
+        span.unit = unit.empty() ? -1 : to_integer(unit);
         const std::string& kind = cells[column("kind")];
         if (kind != "leg" && kind != "final") throw std::invalid_argument("kind '" + kind + "', expected leg or final");
         span.final_model = kind == "final";

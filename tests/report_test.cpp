@@ -161,9 +161,10 @@ TEST_CASE("trials.csv reads back what format_trials_csv writes, by column name",
 
 TEST_CASE("legs.csv gives each rank's spans; bad rows are named", "[report]") {
     const std::vector<LegSpan> legs = parse_legs_csv(
-        "rank,leg,unit,kind,start_seconds,end_seconds\n0,0,0,leg,0.5,2\n1,1,0,leg,0,3\n0,-1,-1,final,2,3.5\n");
+        "rank,leg,unit,kind,start_seconds,end_seconds\n0,0,0,leg,0.5,2\n1,1,0,leg,0,3\n0,,,final,2,3.5\n");
     REQUIRE(legs.size() == 3);
     CHECK(legs[2].final_model);
+    CHECK(legs[2].leg == -1);
     CHECK(legs[1].end == 3);
     CHECK_THROWS_WITH(parse_legs_csv("rank,leg,unit,kind,start_seconds,end_seconds\n0,0,0,idle,0,1\n"),
                       Contains("line 2") && Contains("kind 'idle'"));
