@@ -339,18 +339,18 @@ int main(int argc, char** argv) {
     run_command->add_option("--output", options.output, "Output directory (overrides [run] output)");
     run_command->add_flag("--resume", options.resume, "Continue the sweep journaled in the output directory");
     run_command->add_option("--shard", options.shard, "Run only shard K of N (0-based) of the trials: K/N");
+    run_command->add_option("--progress", options.progress, "auto (a bar on a terminal, else lines), lines, bar or none")
+        ->check(CLI::IsMember({"auto", "lines", "bar", "none"}));
     CLI::App* finalize_command = app.add_subcommand("finalize", "Merge the journals of a sharded sweep, train the best model");
     finalize_command->add_option("config", options.config, "TOML config file")->required();
     finalize_command->add_option("shards", options.shard_dirs, "Output directories of the shards")->required();
     finalize_command->add_option("--output", options.output, "Output directory (overrides [run] output)");
     CLI::App* plan_command = app.add_subcommand("plan", "Print the units of work and the balance per rank, train nothing");
     plan_command->add_option("config", options.config, "TOML config file")->required();
-    run_command->add_option("--progress", options.progress, "auto (a bar on a terminal, else lines), lines, bar or none")
-        ->check(CLI::IsMember({"auto", "lines", "bar", "none"}));
+    plan_command->add_option("--ranks", options.plan_ranks, "Number of ranks to plan for")->check(CLI::Range(1, 1 << 20));
     CLI::App* report_command = app.add_subcommand("report", "Write the HTML report of a run's output directory again");
     report_command->add_option("run_dir", options.report_dir, "The run's output directory")->required();
     report_command->add_option("-o,--output", options.report_file, "The report's file (default RUN_DIR/report.html)");
-    plan_command->add_option("--ranks", options.plan_ranks, "Number of ranks to plan for")->check(CLI::Range(1, 1 << 20));
 
     try {
         app.parse(argc, argv);
