@@ -103,16 +103,23 @@ std::string summary_section(const Context& c) {
     const JsonValue& s = c.summary;
     std::string html = "<section><div class=\"cards\">";
 
-    html += "<div class=\"card\"><h3>Best trial</h3>";
-    if (const JsonValue* best = s.find("best"); best && best->kind == JsonValue::Kind::object) {
-        html += "<div class=\"big\">val cost " + escape(short_number(number_at(*best, {"val_cost"}).value_or(NAN))) + "</div><dl>";
-        html += row("trial", escape(text_at(*best, {"trial"})));
-        for (const char* axis : kAxisNames) html += row(axis, escape(text_at(*best, {axis})));
-        html += row("val accuracy", percent(number_at(*best, {"val_accuracy"}).value_or(NAN)));
+    // The summary's best, or for a sweep not finished yet the best so far (the same rule).
+    const JsonValue* picked = s.find("best");
+    const std::optional<double> picked_id = picked ? number_at(*picked, {"trial"}) : std::nullopt;
+    const TrialResult* best = nullptr;
+    for (const TrialResult& r : c.records.trials)
+        if (picked_id && static_cast<double>(r.trial) == *picked_id) best = &r;
+    if (!picked_id)
+        if (const std::vector<std::size_t> top = top_trials(c.records.trials, 1); !top.empty()) best = &c.records.trials[top[0]];
+    html += std::string("<div class=\"card\"><h3>") + (picked_id ? "Best trial" : "Best trial so far") + "</h3>";
+    if (best) {
+        html += "<div class=\"big\">val cost " + escape(short_number(best->val_cost)) + "</div><dl>";
+        html += row("trial", std::to_string(best->trial));
+        for (int axis = 0; axis < kReportAxes; ++axis) html += row(kAxisNames[axis], escape(format_number(axis_value(*best, axis))));
+        html += row("val accuracy", percent(best->val_accuracy));
         html += "</dl>";
     } else {
-        html += "<p class=\"note\">" + std::string(c.finite.empty() ? "no trial with a finite cost yet"
-                                                                     : "picked once the sweep is complete") + "</p>";
+        html += "<p class=\"note\">no trial with a finite cost yet</p>";
     }
     html += "</div>";
 

@@ -6,7 +6,8 @@ Fails (exit 1, one line per problem) unless:
   - every <svg> element parses as XML, and the page has no script and fetches nothing;
   - the top-10 table lists the trials of trials.csv with the lowest finite val_cost (ties to the
     lowest id) with their val_cost to 6 decimals;
-  - the trial count, the test accuracy and the confusion matrix are those of summary.json;
+  - the best trial is summary.json's (or, without one, trials.csv's best so far); the trial count,
+    the test accuracy and the confusion matrix are those of summary.json;
   - with --legs: the timeline's balance figure is the one computed here from legs.csv, else the
     page says no timeline was recorded;
   - with --stopped: the page says what is done so far.
@@ -50,6 +51,12 @@ want = [(str(k + 1), t["trial"], f"{float(t['val_cost']):.6f}") for k, t in enum
 if rows != want:
     problems.append(f"top-10 table {rows} != trials.csv's {want}")
 
+best = summary.get("best")
+card = page.split("<h3>Best trial", 1)[-1].split("</dl>", 1)[0]
+if best and f"<dt>trial</dt><dd>{best['trial']}</dd>" not in card:
+    problems.append(f"the best-trial card does not name summary.json's best, trial {best['trial']}")
+if not best and ok and f"<dt>trial</dt><dd>{ok[0]['trial']}</dd>" not in card:
+    problems.append(f"the best-so-far card does not name trials.csv's best, trial {ok[0]['trial']}")
 if f" {len(trials)} trials &middot;" not in page:
     problems.append(f"the header does not say {len(trials)} trials")
 if summary.get("test"):
