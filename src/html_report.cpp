@@ -599,8 +599,9 @@ std::string top_section(const Context& c) {
     for (std::size_t k = 0; k < top.size(); ++k) {
         const TrialResult& r = c.records.trials[top[k]];
         html += "<tr><td>" + std::to_string(k + 1) + "</td><td>" + std::to_string(r.trial) + "</td><td>" +
-                std::to_string(r.hyper.epochs) + "</td><td>" + format_number(r.hyper.alpha) + "</td><td>" +
-                format_number(r.hyper.learning_rate) + "</td><td>" + std::to_string(r.hyper.batch_size) + "</td><td>" +
+                std::to_string(r.hyper.epochs) + "</td><td title=\"" + format_number(r.hyper.alpha) + "\">" +
+                escape(short_number(r.hyper.alpha)) + "</td><td title=\"" + format_number(r.hyper.learning_rate) + "\">" +
+                escape(short_number(r.hyper.learning_rate)) + "</td><td>" + std::to_string(r.hyper.batch_size) + "</td><td>" +
                 format_fixed(r.val_cost, 6) + "</td><td>" + format_fixed(r.val_cross_entropy, 6) + "</td><td>" +
                 percent(r.val_accuracy) + "</td><td>" + format_fixed(r.seconds, 3) + "</td><td>" + std::to_string(r.rank) +
                 "</td></tr>";

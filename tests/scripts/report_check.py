@@ -46,7 +46,7 @@ if re.search(r"\b(src|href)\s*=", page, re.I):
 ok = [t for t in trials if t["status"] == "ok" and math.isfinite(float(t["val_cost"]))]
 ok.sort(key=lambda t: (float(t["val_cost"]), int(t["trial"])))
 section = page.split("The best 10 trials", 1)[-1]
-rows = re.findall(r"<tr><td>(\d+)</td><td>(\d+)</td>(?:<td>[^<]*</td>){4}<td>([^<]*)</td>", section)
+rows = re.findall(r"<tr><td>(\d+)</td><td>(\d+)</td>(?:<td[^>]*>[^<]*</td>){4}<td>([^<]*)</td>", section)
 want = [(str(k + 1), t["trial"], f"{float(t['val_cost']):.6f}") for k, t in enumerate(ok[:10])]
 if rows != want:
     problems.append(f"top-10 table {rows} != trials.csv's {want}")

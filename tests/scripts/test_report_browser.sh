@@ -76,7 +76,7 @@ CSV
 py "$HYPERGRID_SOURCE_DIR/tests/scripts/report_check.py" "$WORK/grid/report.html" "$WORK/grid" --legs ||
     soft_fail "the grid report disagrees with its records"
 cp "$WORK/grid/report.html" "$SCREENS/grid.html"
-render grid "$WORK/grid/report.html" 5200
+render grid "$WORK/grid/report.html" 3600
 ok "report_screens/grid.png"
 
 check "the report of a 10^4-trial random sweep renders and stays small"
@@ -101,5 +101,5 @@ py "$HYPERGRID_SOURCE_DIR/tests/scripts/report_check.py" "$WORK/random/report.ht
 size=$(stat -c %s "$WORK/random/report.html")
 ((size < 2000000)) || soft_fail "the 10^4-trial report has $size bytes"
 cp "$WORK/random/report.html" "$SCREENS/random.html"
-render random "$WORK/random/report.html" 4400
+render random "$WORK/random/report.html" 3500
 ok "report_screens/random.png, report of $size bytes"
