@@ -115,7 +115,12 @@ std::string summary_section(const Context& c) {
     if (best) {
         html += "<div class=\"big\">val cost " + escape(short_number(best->val_cost)) + "</div><dl>";
         html += row("trial", std::to_string(best->trial));
-        for (int axis = 0; axis < kReportAxes; ++axis) html += row(kAxisNames[axis], escape(format_number(axis_value(*best, axis))));
+        for (int axis = 0; axis < kReportAxes; ++axis) {  // alpha and the rate in 4 digits, exact in a tooltip
+            const double value = axis_value(*best, axis);
+            const bool real = axis == 1 || axis == 2;
+            html += row(kAxisNames[axis], real ? "<span title=\"" + format_number(value) + "\">" + escape(short_number(value)) + "</span>"
+                                               : format_number(value));
+        }
         html += row("val accuracy", percent(best->val_accuracy));
         html += "</dl>";
     } else {
