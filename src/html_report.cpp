@@ -20,8 +20,8 @@ using svg::short_number;
 constexpr std::size_t kMaxDots = 2000;
 /// Range axes (random search) fall into this many bins for heatmaps and the variance estimate.
 constexpr int kRangeBins = 10;
-/// List axes with more values than this are binned too.
-constexpr int kMaxListBins = 24;
+/// Grid axes with more values than this are binned too (and the decomposition becomes an estimate).
+constexpr int kMaxListBins = 32;
 
 const char* const kStyle = R"(
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1d2733;background:#f4f6f9;margin:0}
@@ -347,6 +347,7 @@ std::string heatmap(const ReportAxis& a, const ReportAxis& b, double lo, double 
     const double bottom_space = rotate ? 72 : 40;
     const int total_w = static_cast<int>(left + width + 12), total_h = static_cast<int>(top + height + bottom_space);
     const bool numbers = a.bins <= 8 && b.bins <= 10;
+    const bool tooltips = a.bins * b.bins <= 400;  // a bounded page: no tooltip per cell of a large map
     std::string title = std::string("best validation cost over ") + a.name() + " and " + b.name();
     std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + std::to_string(total_w) + ' ' +
                       std::to_string(total_h) + "\" width=\"" + std::to_string(total_w) + "\" height=\"" +
@@ -363,8 +364,9 @@ std::string heatmap(const ReportAxis& a, const ReportAxis& b, double lo, double 
             }
             const double t = 1 - (std::min(v, hi) - lo) / (hi - lo);
             out += "<rect x=\"" + px(x) + "\" y=\"" + px(y) + "\" width=\"" + px(cell_w) + "\" height=\"" + px(cell_h) +
-                   "\" fill=\"" + svg::ramp_colour(t) + "\"><title>" + escape(a.bin_label(i) + ", " + b.bin_label(j) + ": " + short_number(v)) +
-                   "</title></rect>";
+                   "\" fill=\"" + svg::ramp_colour(t) + "\">" +
+                   (tooltips ? "<title>" + escape(a.bin_label(i) + ", " + b.bin_label(j) + ": " + short_number(v)) + "</title>" : "") +
+                   "</rect>";
             if (numbers)
                 out += "<text x=\"" + px(x + cell_w / 2) + "\" y=\"" + px(y + cell_h / 2 + 4) + "\" text-anchor=\"middle\" fill=\"" +
                        (svg::ramp_is_dark(t) ? "#fff" : "#1d2733") + "\" font-size=\"10\">" + escape(short_number(v)) + "</text>";

@@ -334,3 +334,23 @@ TEST_CASE("The report of 10^6 random-search trials stays under 2 MB", "[report]"
     CHECK_THAT(page, Contains("<b>Estimate</b>"));
     CHECK_THAT(page, Contains("1000000 trials"));
 }
+
+TEST_CASE("The report of a 32^4 grid (10^6 trials) is exact and stays under 2 MB", "[report]") {
+    RunRecords records = grid_records();
+    records.directory = "grid";
+    records.trials.clear();
+    records.trials.reserve(1 << 20);
+    for (int e = 0; e < 32; ++e)
+        for (int a = 0; a < 32; ++a)
+            for (int l = 0; l < 32; ++l)
+                for (int b = 0; b < 32; ++b) {
+                    const double alpha = std::pow(10.0, -6 + a * 0.15), rate = std::pow(10.0, -3 + l * 0.09);
+                    records.trials.push_back(trial(static_cast<std::int64_t>(records.trials.size()), 1 + e, alpha, rate, 8 + 8 * b,
+                                                   0.3 + alpha + std::abs(std::log10(rate) + 1) / (1 + e) + 0.001 * b));
+                }
+    const std::string page = format_html_report(records);
+    INFO("report of " << page.size() << " bytes");
+    CHECK(page.size() < 2000000);
+    CHECK_THAT(page, Contains("Exact functional-ANOVA"));
+    CHECK_THAT(page, Contains("1048576 trials"));
+}
