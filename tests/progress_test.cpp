@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <iostream>
 #include <limits>
 #include <optional>
@@ -296,4 +297,26 @@ TEST_CASE("--progress none prints nothing however large the sweep", "[progress]"
     progress.finish_display();
     CHECK(out.str().empty());
     CHECK(progress.best()->trial == 2);
+}
+
+TEST_CASE("Whether stdout is a terminal: as a launcher says, never assumed under Open MPI", "[progress]") {
+    // Restores both variables whatever happens.
+    struct Saved {
+        const char* name;
+        std::optional<std::string> value;
+        explicit Saved(const char* n) : name(n) {
+            if (const char* v = std::getenv(n)) value = v;
+        }
+        ~Saved() {
+            if (value) ::setenv(name, value->c_str(), 1);
+            else ::unsetenv(name);
+        }
+    } told("HYPERGRID_STDOUT_IS_TERMINAL"), open_mpi("OMPI_COMM_WORLD_SIZE");
+    ::setenv("HYPERGRID_STDOUT_IS_TERMINAL", "1", 1);
+    CHECK(stdout_is_terminal());
+    ::setenv("HYPERGRID_STDOUT_IS_TERMINAL", "0", 1);
+    CHECK_FALSE(stdout_is_terminal());
+    ::unsetenv("HYPERGRID_STDOUT_IS_TERMINAL");
+    ::setenv("OMPI_COMM_WORLD_SIZE", "2", 1);
+    CHECK_FALSE(stdout_is_terminal());  // the rank's pseudo-terminal says nothing about mpirun's output
 }
