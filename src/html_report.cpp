@@ -586,10 +586,10 @@ std::string timeline_section(const Context& c) {
                std::to_string(r) + "</text>";
     out += "<text class=\"label\" x=\"" + px(left + width / 2) + "\" y=\"" + px(total_h - 6) + "\" text-anchor=\"middle\">seconds since the sweep's start</text></svg>";
     const auto [least, most] = std::minmax_element(balance.busy.begin(), balance.busy.end());
-    html += "<p class=\"note\">Balance: the ranks were busy " + percent(balance.efficiency, 1) +
-            " of the sweep's span on average (" + seconds_text(balance.span) + "); the busiest rank worked " +
-            format_fixed(balance.imbalance, 2) + "&times; the mean (busy time per rank from " + seconds_text(*least) + " to " +
-            seconds_text(*most) + "). <span class=\"sw\" style=\"background:#4c8bd6\"></span>leg of a unit "
+    html += "<p class=\"note\">Balance (mean / max busy time, the figure <code>hypergrid plan</code> predicts): <b>" +
+            percent(balance.balance, 1) + "</b>, busy time per rank from " + seconds_text(*least) + " to " + seconds_text(*most) +
+            "; the ranks were busy " + percent(balance.efficiency, 1) + " of the sweep's span (" + seconds_text(balance.span) +
+            ") on average. <span class=\"sw\" style=\"background:#4c8bd6\"></span>leg of a unit "
             "<span class=\"sw\" style=\"background:#e8590c\"></span>final model</p>";
     return html + "<div class=\"scroll\">" + out + "</div></section>";
 }

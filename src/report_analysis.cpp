@@ -239,7 +239,8 @@ Balance timeline_balance(const std::vector<LegSpan>& spans) {
     if (ranks == 0 || !(balance.span > 0)) return balance;
     const double mean = std::accumulate(balance.busy.begin(), balance.busy.end(), 0.0) / ranks;
     balance.efficiency = mean / balance.span;
-    balance.imbalance = mean > 0 ? *std::max_element(balance.busy.begin(), balance.busy.end()) / mean : 0;
+    const double most = *std::max_element(balance.busy.begin(), balance.busy.end());
+    balance.balance = most > 0 ? mean / most : 0;
     return balance;
 }
 

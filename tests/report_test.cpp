@@ -176,7 +176,7 @@ TEST_CASE("legs.csv gives each rank's spans; bad rows are named", "[report]") {
     CHECK(balance.busy[0] == Approx(3.0).epsilon(1e-12));
     CHECK(balance.busy[1] == Approx(3.0).epsilon(1e-12));
     CHECK(balance.efficiency == Approx(3.0 / 3.5).epsilon(1e-12));
-    CHECK(balance.imbalance == Approx(1.0).epsilon(1e-12));
+    CHECK(balance.balance == Approx(1.0).epsilon(1e-12));
 }
 
 TEST_CASE("Axes spread over decades in even ratios are drawn on a log scale", "[report]") {
@@ -283,6 +283,7 @@ TEST_CASE("The page has every section, a timeline only when legs are recorded", 
     CHECK(page.find("No timeline recorded") == std::string::npos);
     CHECK_THAT(page, Contains("rank 1: leg 1 of unit 1"));
     CHECK_THAT(page, Contains("busy 66.7% of the sweep"));  // (3 + 1) / 2 over 3 s
+    CHECK_THAT(page, Contains("predicts): <b>66.7%</b>"));   // mean 2 over max 3
 
     SECTION("a stopped sweep says what is done") {
         records.summary = parse_json(std::string(kSummary).replace(std::string(kSummary).find("\"complete\": true"), 16, "\"complete\": false"));

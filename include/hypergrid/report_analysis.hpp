@@ -87,7 +87,7 @@ struct Balance {
     double span = 0;               ///< from the sweep's start to the last span's end
     std::vector<double> busy;      ///< per rank: seconds inside spans
     double efficiency = 0;         ///< mean busy / span: 1 when no rank ever waits
-    double imbalance = 0;          ///< max busy / mean busy
+    double balance = 0;            ///< mean busy / max busy, as `hypergrid plan` predicts it
 };
 
 Balance timeline_balance(const std::vector<LegSpan>& spans);

@@ -81,6 +81,9 @@ if "--legs" in flags:
     span = max(float(l["end_seconds"]) for l in legs)
     figure = f"busy {100 * (sum(busy) / ranks / span):.1f}% of the sweep"
     if figure not in page:
+        problems.append(f"the busy share '{figure}' is missing")
+    figure = f"predicts): <b>{100 * (sum(busy) / ranks / max(busy)):.1f}%</b>"
+    if figure not in page:
         problems.append(f"the balance figure '{figure}' is missing")
     for r in range(ranks):
         if f">rank {r}</text>" not in page:
