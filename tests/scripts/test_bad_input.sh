@@ -218,20 +218,36 @@ ok "help lists run and plan"
 check "a failed run does not touch an existing output directory"
 KEEP="$WORK/keep"
 run_hypergrid 1 run "$GOOD" --output "$KEEP" >"$WORK/keep.log" 2>&1 || fail "the valid config failed: $(cat "$WORK/keep.log")"
-(cd "$KEEP" && sha256sum trials.csv summary.json weights.npy bias.npy) >"$WORK/keep.sha256"
+(cd "$KEEP" && sha256sum trials.csv summary.json weights.npy bias.npy journal.jsonl) >"$WORK/keep.sha256"
 listing=$(ls -A "$KEEP")
-# Failures at each stage: config (before the output directory is prepared) and data (after; with
-# --resume, since without it the journal already there is refused first, which the next check shows).
-for case in unknown_key:2 truncated:1 truncated:2 feature_mismatch:1; do
-    bad=${case%:*} np=${case#*:}
-    expect_fail 2 "$(re "$D/")" run_hypergrid "$np" run "$D/$bad.toml" --output "$KEEP" --resume
-    if ! (cd "$KEEP" && sha256sum --quiet -c "$WORK/keep.sha256"); then
-        soft_fail "a run failing on $bad.toml at $np ranks changed the files in $KEEP"
-    elif [[ "$(ls -A "$KEEP")" != "$listing" ]]; then
-        soft_fail "a run failing on $bad.toml at $np ranks left $KEEP holding: $(ls -A "$KEEP" | tr '\n' ' ')"
-    else
-        ok "$bad.toml at $np rank(s): $KEEP unchanged (trials.csv, summary.json, weights.npy, bias.npy)"
-    fi
+# A run failing at each stage, at 1 and 2 ranks, each with the error that stage gives (so a case
+# cannot pass by failing earlier, e.g. on a config it cannot open): config (before the output
+# directory is prepared), data files (the training set is read by rank 0, the test set by rank 1 at
+# two ranks), data consistency, and the journal (a config whose journal header differs). With
+# --resume, since without it the journal already there is refused first (the next check shows it).
+f=$D/unknown_key.toml
+CONFIG_ERROR="$(re "$f"):$(line_of "$f" '^learning_rat '): grid\.learning_rat: .*unknown"
+cfg other_seed "$DATA_NPY" "$GRID_OK" "seed = 2" >/dev/null
+stages=(
+    "config|unknown_key|$CONFIG_ERROR"
+    "training data|truncated_images|^hypergrid: (rank [0-9]+: )?$(re "$D/truncated_images.npy"): truncated"
+    "test data|truncated_test_images|^hypergrid: (rank [0-9]+: )?$(re "$D/truncated_test_images.npy"): truncated"
+    "data consistency|feature_mismatch|$(re "$D/wide_test_images.npy"): 7 features per example, but the training set has 6"
+    "journal|other_seed|$(re "$KEEP/journal.jsonl"):1: journal of another sweep"
+)
+for stage in "${stages[@]}"; do
+    IFS='|' read -r what bad pattern <<<"$stage"
+    [[ -f "$D/$bad.toml" ]] || fail "test bug: $D/$bad.toml was never written"
+    for np in 1 2; do
+        expect_fail 2 "$pattern" run_hypergrid "$np" run "$D/$bad.toml" --output "$KEEP" --resume
+        if ! (cd "$KEEP" && sha256sum --quiet -c "$WORK/keep.sha256"); then
+            soft_fail "a run failing at the $what stage ($bad.toml) at $np ranks changed the files in $KEEP"
+        elif [[ "$(ls -A "$KEEP")" != "$listing" ]]; then
+            soft_fail "a run failing at the $what stage ($bad.toml) at $np ranks left $KEEP holding: $(ls -A "$KEEP" | tr '\n' ' ')"
+        else
+            ok "$what stage ($bad.toml) at $np rank(s): $KEEP unchanged (trials.csv, summary.json, weights.npy, bias.npy, journal.jsonl)"
+        fi
+    done
 done
 
 check "a second run into a finished sweep's directory is refused without --resume"
