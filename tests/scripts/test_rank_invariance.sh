@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The number of MPI ranks must not change any result: the same config run at 1, 2, 3 and 4 ranks
 # gives the same trials.csv (apart from the seconds and rank columns), the same best trial, test
-# metrics and confusion matrix, whether the final model was trained after the sweep or ahead of it
-# by a rank left idle. Each run's weights.npy / bias.npy must have the right shapes and
-# reproduce the summary's test accuracy when applied to the test set in numpy.
+# metrics, confusion matrix and weights.npy / bias.npy bytes, whether the final model was trained
+# after the sweep or ahead of it by a rank left idle. Each run's weights.npy / bias.npy must have the
+# right shapes and reproduce the summary's test accuracy when applied to the test set in numpy.
 #
 # Two configs: configs/quick.toml (a real Fashion-MNIST slice, 2 units) and a generated .npy dataset
 # with models_per_unit = 2 (many units, so several ranks really do share the sweep). Both have units
-# cut into relay legs at some rank count (checked).
+# cut into relay legs at some rank count (checked). The model files must be byte-identical across
+# rank counts, and some run at 2+ ranks must have trained its final model ahead (so that path is
+# compared too). Last, models_per_unit 1, 4 and 9 must give the generated sweep's results as well.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -111,6 +113,7 @@ name, multi, *dirs = sys.argv[1:]
 multi = multi == "1"
 header = "trial,epochs,alpha,learning_rate,batch_size,val_cost,val_cross_entropy,val_accuracy,status,seconds,rank"
 base = None
+ahead_at = []  # rank counts (2+) whose final model was trained ahead
 for out in dirs:
     ranks = int(out.rsplit("np", 1)[1])
     s = json.load(open(os.path.join(out, "summary.json")))
@@ -137,6 +140,8 @@ for out in dirs:
     ahead = s.get("final_trained_ahead")
     if not isinstance(ahead, bool) or (ranks == 1 and ahead):
         sys.exit(f"FAIL: {name} at {ranks} ranks: summary.json final_trained_ahead = {ahead!r}")
+    if ahead:
+        ahead_at.append(ranks)
     picked = {k: s[k] for k in ("best", "test", "confusion_matrix")}
     if base is None:
         base = (ranks, picked)
@@ -148,6 +153,12 @@ for out in dirs:
     print(f"  ok: {name} at {ranks} ranks: summary ranks {s['ranks']}, {len(rows)} trials, "
           f"ranks used {used}, best trial {s['best']['trial']}, test accuracy {s['test']['accuracy']}, "
           f"final model trained {'ahead, during the sweep' if ahead else 'after the sweep'}")
+# The model files are compared byte for byte below; that comparison covers the trained-ahead path
+# only if it ran.
+if not ahead_at:
+    sys.exit(f"FAIL: {name}: no run at 2+ ranks trained the final model ahead (final_trained_ahead "
+             "false everywhere): the trained-ahead path went untested")
+print(f"  ok: {name}: final model trained ahead at {ahead_at} ranks")
 PY
 }
 
@@ -191,10 +202,41 @@ $(diff "$WORK/$case-base.csv" "$WORK/$case-other.csv" | head -n 20)"
     check "$case: summary ranks, rank column, best / test / confusion_matrix equal at every rank count"
     compare_runs "$case" "$multi" "${dirs[@]}"
 
+    check "$case: weights.npy and bias.npy byte-identical at ${RANKS[*]} ranks (trained ahead or after the sweep)"
+    for out in "${dirs[@]:1}"; do
+        for f in weights.npy bias.npy; do
+            cmp -s "${dirs[0]}/$f" "$out/$f" || fail "$case: $out/$f differs from ${dirs[0]}/$f"
+        done
+        ok "$out: weights.npy, bias.npy == ${dirs[0]}'s"
+    done
+
     check "$case: weights.npy / bias.npy shapes and the test accuracy they give in numpy"
     for out in "${dirs[@]}"; do
         verify_model "$out" "$case"
     done
 done
+
+# --- models_per_unit: how many models train side by side must not change a result either. ---
+check "npy: models_per_unit 1, 4 and 9 (units of 1, 4 + 2 or 3 + 3, and all 6 models) at 2 ranks"
+for width in 1 4 9; do
+    sed "s/^models_per_unit = .*/models_per_unit = $width/" "$DATA/config.toml" >"$DATA/width$width.toml"
+    grep -qx "models_per_unit = $width" "$DATA/width$width.toml" || fail "test bug: models_per_unit not set in width$width.toml"
+    out="$WORK/npy-width$width"
+    run_hypergrid 2 run "$DATA/width$width.toml" --output "$out" >"$out.log" 2>&1 ||
+        fail "models_per_unit = $width: hypergrid run exited non-zero:
+$(tail -n 30 "$out.log")"
+    units=$(run_hypergrid 1 plan "$DATA/width$width.toml" --ranks 2 | sed -n 's/^[0-9]* trials in \([0-9]*\) units.*/\1/p')
+    [[ -n $units ]] || fail "models_per_unit = $width: no unit count in the plan's first line"
+    strip_cols "$out/trials.csv" >"$WORK/width.csv"
+    cmp -s "$WORK/npy-base.csv" "$WORK/width.csv" ||
+        fail "models_per_unit = $width: trials.csv differs from models_per_unit = 2 at 1 rank (seconds and rank dropped):
+$(diff "$WORK/npy-base.csv" "$WORK/width.csv" | head -n 20)"
+    for f in weights.npy bias.npy; do
+        cmp -s "$WORK/npy-np1/$f" "$out/$f" || fail "models_per_unit = $width: $f differs"
+    done
+    echo "$units" >>"$WORK/units"
+    ok "models_per_unit = $width: $units units; trials.csv, weights.npy and bias.npy identical"
+done
+[[ $(sort -u "$WORK/units" | wc -l) -eq 3 ]] || fail "models_per_unit 1, 4, 9 did not give three different unit counts: $(tr '\n' ' ' <"$WORK/units")"
 
 echo "test_rank_invariance: all checks passed"
