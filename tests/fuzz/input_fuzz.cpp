@@ -1,6 +1,7 @@
 // libFuzzer target for every reader of user input: IDX (raw and gzip), NPY and CSV data files and
-// the TOML config. Each must accept the bytes or throw hypergrid::InputError; anything else (another
-// exception, a crash, or what AddressSanitizer and UBSan catch) is a finding. Built and run by
+// the TOML config. Each must accept the bytes or throw hypergrid::InputError whose message is one
+// non-empty line; anything else (another exception, a crash, a message that is empty or spans lines,
+// or what AddressSanitizer and UBSan catch) is a finding. Built and run by
 // tests/fuzz/test_fuzz.sh; the first byte of an input picks the reader, the rest is the file.
 
 #include "hypergrid/config.hpp"
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -55,8 +58,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             case 4: decode(hg::io::read_csv(file).features); break;
             case 5: hg::load_config(file); break;
         }
-    } catch (const hg::InputError&) {
-        // the expected answer to bad input
+    } catch (const hg::InputError& error) {
+        // The expected answer to bad input, printed as the one line "hypergrid: <message>": an
+        // empty message or a line break in it is a finding too.
+        const std::string message = error.what();
+        if (message.empty() || message.find_first_of("\n\r") != std::string::npos) {
+            std::fprintf(stderr, "InputError message is not one non-empty line: \"%s\"\n", message.c_str());
+            std::abort();
+        }
     }
     return 0;
 }
