@@ -197,12 +197,18 @@ start_long() {
 rank_pids() { pgrep -P "$1" -x hypergrid || true; }
 # proc_field PID FIELD: a field of /proc/PID/status (State: T when stopped; ShdPnd: pending signals).
 proc_field() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
+# fail_paused MESSAGE: fail, killing the run in progress first (stopped ranks would linger).
+RANK_PIDS=()
+fail_paused() {
+    kill -KILL "${RANK_PIDS[@]}" "${RUN_PID:-}" 2>/dev/null || true
+    fail "$@"
+}
 # await SECONDS WHAT COMMAND...: polls COMMAND until it succeeds; fails the test after SECONDS.
 await() {
     local seconds=$1 what=$2 polls=0
     shift 2
     until "$@"; do
-        ((++polls < seconds * 100)) || fail "$what: not within $seconds s"
+        ((++polls < seconds * 100)) || fail_paused "$what: not within $seconds s"
         sleep 0.01
     done
 }
@@ -216,14 +222,14 @@ pause_mid_sweep() {
         sleep 0.01
     done
     RANK_PIDS=($(rank_pids "$RUN_PID"))
-    ((${#RANK_PIDS[@]} == 2)) || fail "expected 2 ranks under mpirun $RUN_PID, found ${#RANK_PIDS[@]}"
+    ((${#RANK_PIDS[@]} == 2)) || fail_paused "expected 2 ranks under mpirun $RUN_PID, found ${#RANK_PIDS[@]}"
     kill -STOP "${RANK_PIDS[@]}"
     local pid n
     for pid in "${RANK_PIDS[@]}"; do  # SIGSTOP takes effect after kill returns
         await 30 "rank $pid stopping" stopped "$pid"
     done
     n=$(journaled "$out")
-    ((n < TOTAL)) || fail "$out: all $n trials were journaled before the ranks stopped: the long sweep is too short"
+    ((n < TOTAL)) || fail_paused "$out: all $n trials were journaled before the ranks stopped: the long sweep is too short"
 }
 
 # stop_with SIGNAL OUT TARGET: SIGNAL to mpirun or to the ranks mid-sweep; expects exit 3 and
