@@ -132,7 +132,7 @@ moments=(
     "2|train_epoch@1#3:kill|any|-"              # a worker dies mid-unit
     "2|receive_state:kill|some|-"               # between a hand-over and its pick-up
     "2|final_model#1:kill|upto|-"               # 2 ranks: the final model trained ahead, by an idle rank
-    "1|final_model#2:kill|all|-"                # 1 rank: after the sweep, every trial journaled
+    "1|final_model#1:kill|all|-"                # 1 rank: after the sweep, every trial journaled
     "2|write_outputs#1:kill|all|-"              # trials.csv written, not yet renamed into place
     "2|write_outputs#2:kill|all|trials.csv"     # weights.npy not yet in place
     "2|write_outputs#4:kill|all|bias.npy trials.csv weights.npy"  # all but summary.json
