@@ -21,6 +21,7 @@
 #                                regex PATTERN, with no MPI_ABORT banner, signal or crash report.
 #                                A mismatch is a soft_fail (so one bug does not hide the next case).
 #                                Leaves the output in $WORK/last.stdout and $WORK/last.stderr.
+#   re TEXT                      TEXT with the extended-regex metacharacters escaped (for PATTERN)
 #   strip_cols CSV               prints a trials.csv without its seconds and rank columns
 #   make_npy_dataset DIR ARGS... tests/reference/make_dataset.py --out DIR ARGS...
 #   py ARGS...                   "$PYTHON" ARGS...
@@ -88,6 +89,10 @@ run_hypergrid() {
     local np=$1
     shift
     "$MPIEXEC" -np "$np" "$HYPERGRID_BIN" "$@"
+}
+
+re() {
+    sed -e 's/[][\.|$(){}?+*^]/\\&/g' <<<"$1"
 }
 
 make_npy_dataset() {

@@ -33,11 +33,6 @@ line_of() {
     echo "$n"
 }
 
-# re TEXT: TEXT with the extended-regex metacharacters escaped.
-re() {
-    sed -e 's/[][\.|$(){}?+*^]/\\&/g' <<<"$1"
-}
-
 OUT="$WORK/out"  # runs that must fail write nothing here (the directory itself may be created)
 
 # --- A valid config runs (so the failures below are about the one thing each case breaks). ---

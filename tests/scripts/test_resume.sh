@@ -177,7 +177,7 @@ if interrupt 2 "journal_append#4:kill" "$out" some -; then
     grep -q '"val_cost": x' "$out/journal.jsonl" || fail "test bug: line 3 of $out/journal.jsonl was not corrupted"
     sum=$(sha256sum <"$out/journal.jsonl")
     for np in 1 2; do
-        expect_fail 2 "$(sed 's/[][\.|$(){}?+*^]/\\&/g' <<<"$out/journal.jsonl"):3: corrupt journal line" \
+        expect_fail 2 "$(re "$out/journal.jsonl"):3: corrupt journal line" \
             run_hypergrid "$np" run "$CONFIG" --output "$out" --resume
     done
     [[ $(sha256sum <"$out/journal.jsonl") == "$sum" ]] || soft_fail "the refused journal was changed"
