@@ -86,4 +86,4 @@ if ((status != 0)); then
   fail "the fuzzer found an input that is neither read nor refused with a one-line InputError (status $status)"
 fi
 ((${runs:-0} >= 1000)) || fail "the fuzzer ran only ${runs:-0} inputs; see its log:$(tail -5 "$WORK/fuzz.log")"
-echo "ok: $runs inputs in $SECONDS_TO_FUZZ s, every one read or refused with an InputError"
+echo "ok: $runs inputs in $SECONDS_TO_FUZZ s, every one read or refused with a one-line InputError"
