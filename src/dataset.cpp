@@ -63,8 +63,6 @@ Dataset ReadDataset::decode() const {
     return data;
 }
 
-Dataset load_dataset(const DataSource& source, std::optional<double> scale) { return read_dataset(source, scale).decode(); }
-
 int count_classes(const std::vector<DatasetView>& views) {
     std::int32_t max_label = 0;
     for (const DatasetView& view : views)

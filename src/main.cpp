@@ -91,12 +91,15 @@ std::vector<hg::Dataset> load_datasets(const hg::RunConfig& config) {
 }
 
 /// What a run trains and tests on, from its datasets' views; checks that they fit together.
-hg::TrainingData training_data(const std::vector<hg::DatasetView>& views, const hg::RunConfig& config) {
+void check_same_features(std::int64_t train_dims, std::int64_t test_dims, const hg::RunConfig& config) {
     const hg::DataSource& test = config.data.test;
-    if (views[1].dims != views[0].dims)
-        throw hg::InputError((test.csv.empty() ? test.images : test.csv).string() + ": " +
-                             std::to_string(views[1].dims) + " features per example, but the training set has " +
-                             std::to_string(views[0].dims));
+    if (test_dims != train_dims)
+        throw hg::InputError((test.csv.empty() ? test.images : test.csv).string() + ": " + std::to_string(test_dims) +
+                             " features per example, but the training set has " + std::to_string(train_dims));
+}
+
+hg::TrainingData training_data(const std::vector<hg::DatasetView>& views, const hg::RunConfig& config) {
+    check_same_features(views[0].dims, views[1].dims, config);
     hg::TrainingData data;
     data.split = hg::split_train_validation(views[0], config.data.validation_fraction, config.data.limit_train);
     const std::int64_t tests = config.data.limit_test > 0 ? std::min(config.data.limit_test, views[1].count) : views[1].count;
@@ -303,12 +306,16 @@ int finalize(hg::Cluster& cluster, const Options& options) {
     return 0;
 }
 
-/// Prints the plan a run on `--ranks` ranks would follow. The data is read for its class count, which
-/// sets the units' widths.
+/// Prints the plan a run on `--ranks` ranks would follow. The data files are read for their labels
+/// (the class count sets the units' widths); the features are left undecoded.
 int plan(const Options& options) {
     const hg::RunConfig config = hg::load_config(options.config);
-    const std::vector<hg::Dataset> datasets = load_datasets(config);
-    const hg::TrainingData data = training_data({datasets[0].view(), datasets[1].view()}, config);
+    std::vector<hg::ReadDataset> files;
+    for (std::size_t i = 0; i < kDatasets; ++i) files.push_back(read_data_files(config, i));
+    check_same_features(files[0].dims(), files[1].dims(), config);
+    std::vector<hg::DatasetView> labels_only;  // no features: dims 0 keeps every slice's pointer null
+    for (const hg::ReadDataset& file : files) labels_only.push_back({nullptr, file.labels.data(), file.count(), 0});
+    const hg::TrainingData data = training_data(labels_only, config);
     const hg::Grid grid(config.grid);
     const hg::WorkPlan work(grid, data.classes, config.run.models_per_unit, 1,
                             hg::packing_for(options.plan_ranks, final_scale(data)));

@@ -72,9 +72,6 @@ struct ReadDataset {
 /// inconsistent input.
 ReadDataset read_dataset(const DataSource& source, std::optional<double> scale);
 
-/// read_dataset(...).decode().
-Dataset load_dataset(const DataSource& source, std::optional<double> scale);
-
 /// Number of classes: one more than the largest label in any of the views.
 int count_classes(const std::vector<DatasetView>& views);
 

@@ -76,12 +76,9 @@ constexpr int kPlanLanes = 16;
 std::vector<std::size_t> chunk_sizes(std::size_t models, std::size_t chunks, std::size_t limit, int classes);
 
 /// Streaming the examples through the cache costs a unit about as much as this many more models
-/// each epoch, whatever its width. How much depends on the CPU: measured on Fashion-MNIST with the
-/// current kernels, an epoch of a unit of 1 model takes 0.33 of the time of one of 9 (16 and 96
-/// columns), of 4 models 0.6, on an Intel Xeon (AVX-512 FMAs at 171 GFLOP/s per core: overhead 2);
-/// on an AMD EPYC (Zen 4, 117 GFLOP/s) 0.18 and 0.51 (overhead 0.2). With 1, a 2-rank run of
-/// bench/perf_grid.toml, which the single-model final closes (see relay_schedule), is expected to end
-/// within 2% of perfect balance on both (with 2: 3% on the EPYC, measured 0.25 s of 8.6 s idle).
+/// each epoch, whatever its width. How much depends on the CPU and the kernels (a narrow unit pays
+/// relatively more for the stream than a wide one); bench/ measures it. 1 is a compromise between
+/// the CPUs measured: the plan's balance, and so the sweep's end, is not very sensitive to it.
 constexpr double kUnitOverhead = 1.0;
 
 /// The expected cost, per training example, of a unit of `models` models of `classes` classes
