@@ -8,11 +8,15 @@
 #include "hypergrid/grid.hpp"
 #include "hypergrid/html_report.hpp"
 #include "hypergrid/journal.hpp"
+#include "hypergrid/leg_timeline.hpp"
+#include "hypergrid/node_shared_data.hpp"
 #include "hypergrid/outputs.hpp"
 #include "hypergrid/plan.hpp"
 #include "hypergrid/plan_report.hpp"
 #include "hypergrid/progress.hpp"
 #include "hypergrid/stop_signal.hpp"
+#include "hypergrid/sweep.hpp"
+#include "hypergrid/sweep_policy.hpp"
 #include "hypergrid/training.hpp"
 
 #include <CLI/CLI.hpp>
@@ -114,24 +118,39 @@ double final_scale(const hg::TrainingData& data) {
     return static_cast<double>(data.split.all.count) / static_cast<double>(std::max<std::int64_t>(data.split.train.count, 1));
 }
 
+/// legs.csv's rows, on rank 0: when each leg and final model ran, on the sweep's clock.
+struct SweepTimeline {
+    std::chrono::steady_clock::time_point start;
+    std::vector<hg::LegTiming> timings;
+
+    double now() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
+    void add_final(int rank, double from, double to) { timings.push_back({rank, -1, -1, true, from, to}); }
+};
+
 std::filesystem::path journal_path(const hg::RunConfig& config) { return config.run.output / "journal.jsonl"; }
 
 /// Writes every output and says where they are. A complete sweep first retrains its best trial on
 /// train + validation (the final model); a stopped sweep or a shard writes what it has.
-/// `trained_ahead` holds final models that idle ranks trained during the sweep, by trial.
+/// `trained_ahead` holds final models that idle ranks trained during the sweep, by trial. A sweep's
+/// `timeline` (legs.csv) gains the final model when rank 0 trains it here.
 void finish(const hg::RunConfig& config, const hg::SweepProgress& progress, const hg::TrainingData& data,
-            hg::RunSummary summary, PhaseClock& clock, const std::map<std::int64_t, hg::SoftmaxModel>& trained_ahead = {}) {
+            hg::RunSummary summary, PhaseClock& clock, const std::map<std::int64_t, hg::SoftmaxModel>& trained_ahead = {},
+            SweepTimeline* timeline = nullptr) {
     const bool final_model = summary.complete && summary.shard == "0/1";
     if (final_model) {
         summary.best = progress.best();
         if (summary.best) {
             const auto ahead = trained_ahead.find(summary.best->trial);
             summary.final_trained_ahead = ahead != trained_ahead.end();
-            summary.final_model = hg::test_final_model(
-                summary.final_trained_ahead ? ahead->second : hg::train_final_model(summary.best->hyper, data), data);
+            const double start = timeline ? timeline->now() : 0;
+            hg::SoftmaxModel model =
+                summary.final_trained_ahead ? ahead->second : hg::train_final_model(summary.best->hyper, data);
+            if (timeline && !summary.final_trained_ahead) timeline->add_final(0, start, timeline->now());
+            summary.final_model = hg::test_final_model(std::move(model), data);
         }
         clock.lap("final");
     }
+    if (timeline) hg::write_file_atomic(config.run.output / "legs.csv", hg::format_legs_csv(timeline->timings));
     summary.config_json = hg::config_to_json(config);
     summary.trials = progress.total();
     summary.finished = progress.done();
@@ -180,8 +199,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     clock.lap("configure");
 
     // 2. Data: read once per node into shared memory; every rank trains on that copy.
-    hg::NodeSharedData shared;
-    cluster.share_per_node(kDatasets, [&](std::size_t i) { return read_data_files(config, i); }, shared);
+    const hg::NodeSharedData shared(cluster, kDatasets, [&](std::size_t i) { return read_data_files(config, i); });
     hg::TrainingData data;
     cluster.agree([&] { data = training_data(shared.views(), config); });
     clock.lap("load");
@@ -220,28 +238,33 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     // 5. Sweep: results stream to rank 0, which journals them at once. Ranks left without units at
     //    the end train the final model ahead, for the best trial so far.
     std::map<std::int64_t, hg::SoftmaxModel> trained_ahead;  // rank 0's, by trial
-    const hg::Cluster::SideTask final_ahead{
-        [&] {
-            const std::optional<hg::TrialResult> best = progress->best();
-            return shards == 1 && best ? best->trial : std::int64_t{-1};
-        },
-        [&](std::int64_t trial, const std::function<void()>& poll) {
-            return hg::flatten(hg::train_final_model(grid.at(trial), data, poll));
-        },
-        [&](std::int64_t trial, const std::vector<double>& model) {
-            trained_ahead[trial] = hg::unflatten(model, data.split.all.dims, data.classes);
-        }};
-    const bool complete = cluster.run_sweep(
-        [&](int rank) { return queue.next(rank); },
-        [&](std::int64_t leg, const hg::Cluster::Report& report, const std::function<void()>& poll,
-            const hg::Cluster::Relay& relay) {
-            const hg::Leg& planned = legs[static_cast<std::size_t>(leg)];
-            const hg::LegLinks links{[&] { return relay.receive(planned.after); },
-                                     [&](std::vector<double> state) { relay.hand_over(leg, std::move(state)); }};
-            hg::train_unit(plan.unit(planned), data, cluster.rank(), report, poll, links);
-        },
-        [&](const std::vector<hg::TrialResult>& results) { journal->append(progress->add(results)); },
-        hg::stop_requested, legs.size() >= 16 * static_cast<std::size_t>(cluster.size()) ? 2 : 1, final_ahead);
+    hg::SweepWork work;
+    work.next = [&](int rank) { return queue.next(rank); };
+    work.run = [&](std::int64_t leg, const hg::Report& report, const hg::Poll& poll, const hg::Relay& relay) {
+        const hg::Leg& planned = legs[static_cast<std::size_t>(leg)];
+        const hg::LegLinks links{[&] { return relay.receive(planned.after); },
+                                 [&](hg::TrainedState state) { relay.hand_over(leg, std::move(state)); }};
+        hg::train_unit(plan.unit(planned), data, cluster.rank(), report, poll, links);
+    };
+    work.collect = [&](const std::vector<hg::TrialResult>& results) { journal->append(progress->add(results)); };
+    work.stop_requested = hg::stop_requested;
+    work.queued = hg::queue_depth(legs.size(), cluster.size());
+    work.side.pick = [&] {
+        const std::optional<hg::TrialResult> best = progress->best();
+        return shards == 1 && best ? best->trial : std::int64_t{-1};
+    };
+    work.side.run = [&](std::int64_t trial, const hg::Poll& poll) {
+        const auto start = std::chrono::steady_clock::now();
+        const hg::SoftmaxModel model = hg::train_final_model(grid.at(trial), data, poll);
+        return hg::TrainedState{hg::flatten(model),
+                                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+    };
+    work.side.done = [&](std::int64_t trial, const hg::TrainedState& model) {
+        trained_ahead[trial] = hg::unflatten(model.values, data.split.all.dims, data.classes);
+    };
+    hg::StateStore handed_over;  // rank 0's: states handed over and not yet taken
+    const hg::SweepOutcome sweep = hg::run_sweep(cluster, work, handed_over);
+    const bool complete = sweep.complete;
     clock.lap("sweep");
     std::vector<double> peak_memory = cluster.gather_to_root(hg::peak_resident_mb());
     if (!cluster.is_root()) return complete ? 0 : hg::kExitStopped;
@@ -257,7 +280,13 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     summary.ranks = cluster.size();
     summary.shard = std::to_string(shard) + "/" + std::to_string(shards);
     summary.complete = complete;
-    finish(config, *progress, data, summary, clock, trained_ahead);
+    SweepTimeline timeline{sweep.start, {}};
+    for (const hg::WorkSpan& span : sweep.spans) {
+        if (span.side) timeline.add_final(span.rank, span.start, span.end);
+        else timeline.timings.push_back({span.rank, span.id, static_cast<std::int64_t>(legs[static_cast<std::size_t>(span.id)].unit),
+                                         false, span.start, span.end});
+    }
+    finish(config, *progress, data, summary, clock, trained_ahead, &timeline);
     return complete ? 0 : hg::kExitStopped;
 }
 

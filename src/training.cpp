@@ -28,10 +28,9 @@ void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
     double seconds_before = 0;  // in the legs before this one
     if (unit.continues_a_leg()) {
         fault_point("receive_state");  // between a hand-over and its pick-up
-        std::vector<double> state = links.receive();
-        seconds_before = state.back();
-        state.pop_back();
-        trainer.restore(state);
+        const TrainedState state = links.receive();
+        seconds_before = state.seconds;
+        trainer.restore(state.values);
     }
     const Clock::time_point start = Clock::now();
     const auto seconds = [&] { return seconds_before + std::chrono::duration<double>(Clock::now() - start).count(); };
@@ -63,9 +62,7 @@ void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
         poll();
     }
     if (unit.hands_over()) {
-        std::vector<double> state = trainer.state();
-        state.push_back(seconds());
-        links.hand_over(std::move(state));
+        links.hand_over({trainer.state(), seconds()});
     }
 }
 

@@ -308,7 +308,7 @@ TEST_CASE("a unit trained in two legs, the state handed over between them, gives
     bool linked = false;  // a whole unit neither receives nor hands over
     train_unit(whole, problem.training(), 0,
                [&](const std::vector<TrialResult>& results) { for (const TrialResult& r : results) expected[r.trial] = r; },
-               [] {}, {[&] { linked = true; return std::vector<double>{}; }, [&](std::vector<double>) { linked = true; }});
+               [] {}, {[&] { linked = true; return TrainedState{}; }, [&](TrainedState) { linked = true; }});
     CHECK_FALSE(linked);
     REQUIRE(expected.size() == static_cast<std::size_t>(grid.size()));
 
@@ -321,15 +321,16 @@ TEST_CASE("a unit trained in two legs, the state handed over between them, gives
         const auto collect = [&](const std::vector<TrialResult>& results) {
             for (const TrialResult& r : results) CHECK(got.emplace(r.trial, r).second);  // each trial once
         };
-        std::vector<double> handed;
+        TrainedState handed;
         int received = 0;
         train_unit(head, problem.training(), 0, collect, [] {},
-                   {[&] { ++received; return std::vector<double>{}; }, [&](std::vector<double> state) { handed = std::move(state); }});
+                   {[&] { ++received; return TrainedState{}; }, [&](TrainedState state) { handed = std::move(state); }});
         CHECK(received == 0);
-        REQUIRE_FALSE(handed.empty());
-        const double head_seconds = handed.back();
+        REQUIRE_FALSE(handed.values.empty());
+        const double head_seconds = handed.seconds;
+        CHECK(head_seconds > 0);
         train_unit(tail, problem.training(), 1, collect, [] {},
-                   {[&] { ++received; return handed; }, [&](std::vector<double>) { FAIL("the last leg handed over"); }});
+                   {[&] { ++received; return handed; }, [&](TrainedState) { FAIL("the last leg handed over"); }});
         CHECK(received == 1);
         REQUIRE(got.size() == expected.size());
         for (const auto& [trial, r] : got) {

@@ -9,6 +9,7 @@
 #include "hypergrid/plan.hpp"
 #include "hypergrid/results.hpp"
 #include "hypergrid/softmax.hpp"
+#include "hypergrid/trained_state.hpp"
 
 #include <Eigen/Core>
 #include <cstdint>
@@ -26,10 +27,10 @@ struct TrainingData {
 };
 
 /// How the two legs of a unit cut across ranks meet. The state handed over is the trainer's state()
-/// followed by the seconds trained so far (so each trial's seconds cover both legs).
+/// with the seconds trained so far (so each trial's seconds cover both legs).
 struct LegLinks {
-    std::function<std::vector<double>()> receive;                 ///< for a leg that continues one
-    std::function<void(std::vector<double> state)> hand_over;     ///< for a leg that hands over
+    std::function<TrainedState()> receive;               ///< for a leg that continues one
+    std::function<void(TrainedState state)> hand_over;   ///< for a leg that hands over
 };
 
 /// Trains the unit's models side by side over its epochs [first_epoch, last_epoch) (the whole unit:

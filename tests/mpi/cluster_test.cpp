@@ -6,6 +6,8 @@
 // others waiting. main.cpp agrees on the exit status.
 
 #include "hypergrid/cluster.hpp"
+#include "hypergrid/node_shared_data.hpp"
+#include "hypergrid/sweep.hpp"
 #include "hypergrid/errors.hpp"
 #include "hypergrid/plan.hpp"
 #include "hypergrid/text_format.hpp"
@@ -163,6 +165,12 @@ TrialResult record(std::int64_t trial, int rank) {
     return r;
 }
 
+/// The sweep of `work` on every rank, with a state store of its own; whether it completed.
+bool run_sweep_here(SweepWork work) {
+    StateStore states;
+    return run_sweep(test_cluster(), work, states).complete;
+}
+
 /// Hands out whole units (of one epoch each: never cut into legs) of the given costs, by unit index.
 class WholeUnits {
 public:
@@ -239,18 +247,17 @@ TEST_CASE("share_per_node reads each dataset once per node, in parallel, and eve
     const std::vector<Dataset> expected = three_datasets();
 
     std::vector<int> calls(expected.size(), 0);
-    NodeSharedData shared;
+    std::optional<NodeSharedData> placed;
     const Outcome outcome = outcome_of([&] {
-        cluster.share_per_node(
-            expected.size(),
-            [&](std::size_t i) {
-                ++calls.at(i);
-                return as_read(expected[i]);
-            },
-            shared);
+        placed.emplace(cluster, expected.size(), [&](std::size_t i) {
+            ++calls.at(i);
+            return as_read(expected[i]);
+        });
     });
     CHECK_FALSE(outcome.rank_failure);
     CHECK_FALSE(outcome.other);
+    REQUIRE(placed);  // every rank alike: agreed on
+    const NodeSharedData& shared = *placed;
 
     // Dataset i is read by rank i mod n of each node, and by no other.
     for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -276,17 +283,15 @@ TEST_CASE("share_per_node reads each dataset once per node, in parallel, and eve
     CHECK(same_on_all_ranks(hash));
 
     SECTION("a second dataset share lives beside the first") {
-        NodeSharedData other;
         const Dataset small = make_synthetic(9, 2, 2, 77);
-        cluster.share_per_node(1, [&](std::size_t) { return as_read(small); }, other);
+        const NodeSharedData other(cluster, 1, [&](std::size_t) { return as_read(small); });
         CHECK(other.views().size() == 1);
         if (!other.views().empty()) CHECK(same_contents(other.views()[0], small));
         for (std::size_t i = 0; i < std::min(views.size(), expected.size()); ++i)
             CHECK(same_contents(shared.views()[i], expected[i]));
     }
     SECTION("nothing to share gives no views") {
-        NodeSharedData nothing;
-        cluster.share_per_node(0, [](std::size_t) -> ReadDataset { throw std::logic_error("never called"); }, nothing);
+        const NodeSharedData nothing(cluster, 0, [](std::size_t) -> ReadDataset { throw std::logic_error("never called"); });
         CHECK(nothing.views().empty());
     }
 }
@@ -302,15 +307,11 @@ TEST_CASE("share_per_node agrees on a loader's failure", "[mpi]") {
     };
     // Shares the three datasets, reading dataset `failing` throwing an InputError with `message`.
     const auto share_failing_read = [&](std::size_t failing, const std::string& message) {
-        NodeSharedData shared;
         return outcome_of([&] {
-            cluster.share_per_node(
-                datasets.size(),
-                [&](std::size_t i) {
-                    if (i == failing) throw InputError(message);
-                    return as_read(datasets[i]);
-                },
-                shared);
+            const NodeSharedData shared(cluster, datasets.size(), [&](std::size_t i) {
+                if (i == failing) throw InputError(message);
+                return as_read(datasets[i]);
+            });
         });
     };
     SECTION("an InputError on the node leader, reading dataset 0") {
@@ -320,31 +321,25 @@ TEST_CASE("share_per_node agrees on a loader's failure", "[mpi]") {
         check_every_rank_failed(share_failing_read(1, "test.idx: bad magic"), from_second_reader("test.idx: bad magic"), 2);
     }
     SECTION("any other exception") {
-        NodeSharedData shared;
         const Outcome outcome = outcome_of([&] {
-            cluster.share_per_node(1, [](std::size_t) -> ReadDataset { throw std::runtime_error("out of memory"); }, shared);
+            const NodeSharedData shared(cluster, 1, [](std::size_t) -> ReadDataset { throw std::runtime_error("out of memory"); });
         });
         check_every_rank_failed(outcome, "out of memory", 1);
     }
     SECTION("a value that fails to decode, found as its reader fills the shared window") {
-        NodeSharedData shared;
         const Outcome outcome = outcome_of([&] {
-            cluster.share_per_node(
-                3,
-                [&](std::size_t i) {
-                    ReadDataset read = as_read(datasets[i]);
-                    if (i == 1)
-                        read.features.decode_into = [](float*, double) { throw InputError("data.npy: value nan is not a finite float"); };
-                    return read;
-                },
-                shared);
+            const NodeSharedData shared(cluster, 3, [&](std::size_t i) {
+                ReadDataset read = as_read(datasets[i]);
+                if (i == 1)
+                    read.features.decode_into = [](float*, double) { throw InputError("data.npy: value nan is not a finite float"); };
+                return read;
+            });
         });
         check_every_rank_failed(outcome, from_second_reader("data.npy: value nan is not a finite float"), 2);
     }
     // A failed share leaves the cluster usable.
-    NodeSharedData shared;
     const Dataset small = make_synthetic(5, 3, 2, 4);
-    cluster.share_per_node(1, [&](std::size_t) { return as_read(small); }, shared);
+    const NodeSharedData shared(cluster, 1, [&](std::size_t) { return as_read(small); });
     CHECK(shared.views().size() == 1);
     MPI_Barrier(MPI_COMM_WORLD);  // leave the test in step
 }
@@ -352,7 +347,7 @@ TEST_CASE("share_per_node agrees on a loader's failure", "[mpi]") {
 // Units 0..kUnits-1 each report trials unit*10 + 0..2, polling in between.
 constexpr int kUnits = 11;
 
-void report_unit(std::int64_t unit, int rank, const Cluster::Report& report, const std::function<void()>& poll) {
+void report_unit(std::int64_t unit, int rank, const Report& report, const Poll& poll) {
     report({record(unit * 10, rank)});
     poll();
     std::this_thread::sleep_for(std::chrono::milliseconds(1 + unit % 3));  // uneven unit lengths
@@ -370,14 +365,15 @@ TEST_CASE("run_sweep trains every unit once and brings every result to rank 0 on
         std::vector<std::int64_t> trained;
         bool complete = false;
         const Outcome outcome = outcome_of([&] {
-            complete = cluster.run_sweep(
-                [&](int r) { return queue.next(r); },
-                [&](std::int64_t unit, const Cluster::Report& report, const std::function<void()>& poll, const Cluster::Relay&) {
-                    trained.push_back(unit);
-                    report_unit(unit, rank, report, poll);
-                },
-                [&](const std::vector<TrialResult>& results) { collected.insert(collected.end(), results.begin(), results.end()); },
-                [] { return false; }, queued);
+            SweepWork work;
+            work.next = [&](int r) { return queue.next(r); };
+            work.run = [&](std::int64_t unit, const Report& report, const Poll& poll, const Relay&) {
+                trained.push_back(unit);
+                report_unit(unit, rank, report, poll);
+            };
+            work.collect = [&](const std::vector<TrialResult>& results) { collected.insert(collected.end(), results.begin(), results.end()); };
+            work.queued = queued;
+            complete = run_sweep_here(work);
         });
         CHECK_FALSE(outcome.rank_failure);
         CHECK_FALSE(outcome.other);
@@ -409,14 +405,15 @@ TEST_CASE("run_sweep stops every rank when one rank is asked to stop", "[mpi]") 
     std::vector<TrialResult> collected;
     bool complete = true;
     const Outcome outcome = outcome_of([&] {
-        complete = cluster.run_sweep(
-            [&](int r) { return queue.next(r); },
-            [&](std::int64_t unit, const Cluster::Report& report, const std::function<void()>& poll, const Cluster::Relay&) {
-                ++units_here;
-                report_unit(unit, rank, report, poll);
-            },
-            [&](const std::vector<TrialResult>& results) { collected.insert(collected.end(), results.begin(), results.end()); },
-            [&] { return rank == asked && units_here >= 1; });
+        SweepWork work;
+        work.next = [&](int r) { return queue.next(r); };
+        work.run = [&](std::int64_t unit, const Report& report, const Poll& poll, const Relay&) {
+            ++units_here;
+            report_unit(unit, rank, report, poll);
+        };
+        work.collect = [&](const std::vector<TrialResult>& results) { collected.insert(collected.end(), results.begin(), results.end()); };
+        work.stop_requested = [&] { return rank == asked && units_here >= 1; };
+        complete = run_sweep_here(work);
     });
     CHECK_FALSE(outcome.rank_failure);
     CHECK_FALSE(outcome.other);
@@ -440,9 +437,9 @@ namespace {
 constexpr int kRelayUnits = 5;
 constexpr int kRelayEpochs = 10;
 
-std::vector<double> leg_state(const Leg& leg) {
-    std::vector<double> state(50000, static_cast<double>(leg.unit));
-    state.back() = leg.last_epoch;
+TrainedState leg_state(const Leg& leg) {
+    TrainedState state{std::vector<double>(50000, static_cast<double>(leg.unit)), 0.25 * leg.first_epoch};
+    state.values.back() = leg.last_epoch;
     return state;
 }
 
@@ -465,15 +462,18 @@ RelayRun run_relay_sweep(bool dynamic, int queued, int first_leg_ms, const std::
     run.states_right.assign(run.legs.size(), 0);
     UnitQueue queue(run.legs, cluster.size(), dynamic);
     run.outcome = outcome_of([&] {
-        run.complete = cluster.run_sweep(
-            [&](int r) { return queue.next(r); },
-            [&](std::int64_t i, const Cluster::Report& report, const std::function<void()>& poll, const Cluster::Relay& relay) {
+        SweepWork work;
+        work.next = [&](int r) { return queue.next(r); };
+        work.collect = [&](const std::vector<TrialResult>& results) { run.collected.insert(run.collected.end(), results.begin(), results.end()); };
+        work.stop_requested = [&] { return stop_requested(run); };
+        work.queued = queued;
+        work.run = [&](std::int64_t i, const Report& report, const Poll& poll, const Relay& relay) {
                 const auto index = static_cast<std::size_t>(i);
                 const Leg& leg = run.legs[index];
                 ++run.legs_run[index];
                 if (leg.after >= 0) {
                     run.waiting = true;
-                    const std::vector<double> state = relay.receive(leg.after);
+                    const TrainedState state = relay.receive(leg.after);
                     run.waiting = false;
                     run.states_right[index] = state == leg_state(run.legs[static_cast<std::size_t>(leg.after)]);
                 }
@@ -484,9 +484,8 @@ RelayRun run_relay_sweep(bool dynamic, int queued, int first_leg_ms, const std::
                 }
                 report({record(i, cluster.rank())});
                 if (hands_over) relay.hand_over(i, leg_state(leg));
-            },
-            [&](const std::vector<TrialResult>& results) { run.collected.insert(run.collected.end(), results.begin(), results.end()); },
-            [&] { return stop_requested(run); }, queued);
+        };
+        run.complete = run_sweep_here(work);
     });
     return run;
 }
@@ -549,18 +548,21 @@ TEST_CASE("run_sweep stops every rank when a rank waiting for a state is asked t
 namespace {
 
 /// The side-task sweep: unit u reports trial u (record(): the higher the id the better, trial 3
-/// diverged). Unit 5, the longest, goes out first (to rank 1 when there is one) and holds the best
-/// trial; the other units are quick, so idle ranks start on the best so far, trial 4, and must
-/// abandon it when trial 5 arrives: a side task lasts far longer than unit 5.
+/// diverged). Unit 5 goes out first (to rank 1 when there is one) and holds the best trial; it
+/// reports only once some rank has started the side task of the best so far, trial 4 (signalled
+/// on a communicator of the test's own, not by timing), so that side task must be abandoned when
+/// trial 5 arrives. A side task lasts 1 s unless abandoned.
 constexpr int kSideUnits = 6;
 constexpr std::int64_t kBestTrial = 5;
+constexpr int kBestUnitRank = 1;
 
 struct SideRun {
     bool complete = false;
     Outcome outcome;
     std::vector<int> units_trained = std::vector<int>(kSideUnits, 0);  // this rank's
     std::vector<int> side_started = std::vector<int>(kSideUnits, 0);   // this rank's, by task
-    std::vector<std::pair<std::int64_t, std::vector<double>>> done;    // rank 0's
+    std::vector<std::pair<std::int64_t, TrainedState>> done;          // rank 0's
+    bool signal_missed = false;  // unit 5 gave up waiting for trial 4's side task to start
 };
 
 SideRun run_side_sweep(const std::function<bool(const SideRun&)>& stop_requested) {
@@ -570,35 +572,47 @@ SideRun run_side_sweep(const std::function<bool(const SideRun&)>& stop_requested
     costs[kBestTrial] = 10.0;
     WholeUnits queue(costs, cluster.size(), true);
     std::vector<TrialResult> collected;  // rank 0's
+    MPI_Comm signal = MPI_COMM_NULL;     // "trial 4's side task started", to the rank of unit 5
+    MPI_Comm_dup(MPI_COMM_WORLD, &signal);
     SideRun run;
-    Cluster::SideTask side{
-        [&] {
-            const std::optional<std::size_t> best = pick_best(collected);
-            return best ? collected[*best].trial : std::int64_t{-1};
-        },
-        [&](std::int64_t task, const std::function<void()>& poll) {
-            ++run.side_started[static_cast<std::size_t>(task)];
-            for (int i = 0; i < 100; ++i) {  // 1 s
+    SweepWork work;
+    work.next = [&](int r) { return queue.next(r); };
+    work.run = [&](std::int64_t unit, const Report& report, const Poll& poll, const Relay&) {
+        ++run.units_trained[static_cast<std::size_t>(unit)];
+        if (unit == kBestTrial && cluster.size() > 1) {
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+            int arrived = 0;
+            while (!arrived && std::chrono::steady_clock::now() < deadline) {
                 poll();
-                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                MPI_Iprobe(MPI_ANY_SOURCE, 0, signal, &arrived, MPI_STATUS_IGNORE);
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
             }
-            return std::vector<double>{static_cast<double>(task), static_cast<double>(rank)};
-        },
-        [&](std::int64_t task, const std::vector<double>& payload) { run.done.emplace_back(task, payload); }};
-    run.outcome = outcome_of([&] {
-        run.complete = cluster.run_sweep(
-            [&](int r) { return queue.next(r); },
-            [&](std::int64_t unit, const Cluster::Report& report, const std::function<void()>& poll, const Cluster::Relay&) {
-                ++run.units_trained[static_cast<std::size_t>(unit)];
-                for (int i = 0; i < (unit == kBestTrial ? 40 : 1); ++i) {  // 200 ms or 5 ms
-                    poll();
-                    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-                }
-                report({record(unit, rank)});
-            },
-            [&](const std::vector<TrialResult>& results) { collected.insert(collected.end(), results.begin(), results.end()); },
-            [&] { return stop_requested(run); }, 1, side);
-    });
+            if (arrived) MPI_Recv(&arrived, 1, MPI_INT, MPI_ANY_SOURCE, 0, signal, MPI_STATUS_IGNORE);
+            run.signal_missed = !arrived;
+        }
+        poll();
+        report({record(unit, rank)});
+    };
+    work.collect = [&](const std::vector<TrialResult>& results) { collected.insert(collected.end(), results.begin(), results.end()); };
+    work.stop_requested = [&] { return stop_requested(run); };
+    work.side.pick = [&] {
+        const std::optional<std::size_t> best = pick_best(collected);
+        return best ? collected[*best].trial : std::int64_t{-1};
+    };
+    work.side.run = [&](std::int64_t task, const Poll& poll) {
+        if (++run.side_started[static_cast<std::size_t>(task)] == 1 && task == kBestTrial - 1) {
+            int started = 1;
+            MPI_Send(&started, 1, MPI_INT, kBestUnitRank, 0, signal);
+        }
+        for (int i = 0; i < 100; ++i) {  // 1 s
+            poll();
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return TrainedState{{static_cast<double>(task), static_cast<double>(rank)}, 1.0};
+    };
+    work.side.done = [&](std::int64_t task, const TrainedState& payload) { run.done.emplace_back(task, payload); };
+    run.outcome = outcome_of([&] { run.complete = run_sweep_here(work); });
+    MPI_Comm_free(&signal);  // collective: every signal was received
     return run;
 }
 
@@ -621,19 +635,22 @@ TEST_CASE("run_sweep gives idle ranks the side task rank 0 picks, abandons it wh
         CHECK(started == std::vector<int>(kSideUnits, 0));  // no rank was ever idle
         CHECK(run.done.empty());
     } else {
-        // No task started twice; the final best started once and completed, nothing else did. On 2
-        // ranks exactly: rank 0 did the quick units, started the best so far (trial 4) and abandoned
-        // it when trial 5 arrived.
+        // No task started twice; trial 4's started once (unit 5 waited for it) and was abandoned;
+        // the final best started once and completed, nothing else did. On 2 ranks exactly: rank 0
+        // did the quick units, started trial 4's and abandoned it when trial 5 arrived.
+        CHECK_FALSE(run.signal_missed);
         for (const int count : started) CHECK(count <= 1);
+        CHECK(started[kBestTrial - 1] == 1);
         CHECK(started[kBestTrial] == 1);
         if (cluster.size() == 2) CHECK(started == std::vector<int>{0, 0, 0, 0, 1, 1});
-        if (cluster.is_root()) {
-            REQUIRE(run.done.size() == 1);
-            CHECK(run.done[0].first == kBestTrial);
-            REQUIRE(run.done[0].second.size() == 2);
-            CHECK(run.done[0].second[0] == static_cast<double>(kBestTrial));
-            CHECK(run.done[0].second[1] >= 0);
-            CHECK(run.done[0].second[1] < cluster.size());
+        if (cluster.is_root()) {  // CHECKs only: a REQUIRE here would skip the barrier below and hang
+            CHECK(run.done.size() == 1);
+            if (run.done.size() == 1) {
+                CHECK(run.done[0].first == kBestTrial);
+                CHECK(run.done[0].second == TrainedState{{static_cast<double>(kBestTrial), run.done[0].second.values.back()}, 1.0});
+                CHECK(run.done[0].second.values.back() >= 0);  // the rank that trained it
+                CHECK(run.done[0].second.values.back() < cluster.size());
+            }
         }
     }
     if (!cluster.is_root()) CHECK(run.done.empty());
