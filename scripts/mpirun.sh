@@ -7,6 +7,11 @@
 # transport). Left to choose, Open MPI first probes its fabric layers (cm with libfabric, PSM),
 # which costs every start ~0.2 s here (measured: MPI start-up and shut-down 0.31 s -> 0.12 s) and
 # ends on ob1 anyway; so ob1 is the default here, unless OMPI_MCA_pml says otherwise.
+#
+# Exit status: hypergrid's own. mpirun exits 1 whenever it was signalled, even when every rank
+# stopped cleanly on SIGTERM with hypergrid's 3 ("stopped: resume me"); so rank 0 leaves its status
+# in HYPERGRID_STATUS_FILE and this script passes it on. SIGTERM, SIGINT and SIGUSR1 sent to this
+# script go on to mpirun (which forwards SIGTERM and SIGUSR1 to the ranks).
 set -euo pipefail
 # The ranks' stdout is a pseudo-terminal under mpirun whatever ours is: tell hypergrid what ours is
 # (a progress bar on a terminal, log lines in a file).
@@ -17,4 +22,22 @@ if [[ ${1:-} == -np ]]; then ranks=$2; shift 2; fi
 extra=()
 [[ $(id -u) -eq 0 ]] && extra+=(--allow-run-as-root)
 ((ranks > $(nproc))) && extra+=(--oversubscribe)
-exec mpirun "${extra[@]}" -x HYPERGRID_STDOUT_IS_TERMINAL -np "$ranks" "$@"
+
+status_file=$(mktemp "${TMPDIR:-/tmp}/hypergrid-status.XXXXXX")
+trap 'rm -f "$status_file"' EXIT
+export HYPERGRID_STATUS_FILE=$status_file
+mpirun "${extra[@]}" -x HYPERGRID_STDOUT_IS_TERMINAL -x HYPERGRID_STATUS_FILE -np "$ranks" "$@" &
+launcher=$!
+for signal in TERM INT USR1; do
+    trap "kill -$signal $launcher 2>/dev/null || true" "$signal"
+done
+status=0
+# wait returns early (status > 128) when a trapped signal arrives: wait again until mpirun has ended.
+while true; do
+    wait "$launcher" && status=0 || status=$?
+    kill -0 "$launcher" 2>/dev/null || break
+done
+reported=$(cat "$status_file" 2>/dev/null || true)
+# mpirun's own status when it is 0 or rank 0 said nothing (killed, or failed before it could).
+if ((status != 0)) && [[ $reported =~ ^[0-9]+$ ]] && ((reported != 0)); then status=$reported; fi
+exit "$status"

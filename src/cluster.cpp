@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <new>
 
 namespace hypergrid {
 
@@ -32,6 +33,9 @@ void Cluster::agree(const std::function<void()>& work) {
     } catch (const InputError& error) {
         exit_code = 2;
         message = error.what();
+    } catch (const std::bad_alloc&) {
+        exit_code = 1;
+        message = "out of memory";
     } catch (const std::exception& error) {
         exit_code = 1;
         message = error.what();
@@ -42,7 +46,7 @@ void Cluster::agree(const std::function<void()>& work) {
     if (failed == codes.end()) return;
     const int source = static_cast<int>(failed - codes.begin());
     mpi::broadcast(state_->world, message, source);
-    throw RankFailure(source == 0 ? message : "rank " + std::to_string(source) + ": " + message, *failed);
+    throw RankFailure(source, message, *failed);
 }
 
 void Cluster::broadcast_from_root(std::vector<std::int64_t>& values) { mpi::broadcast(state_->world, values, 0); }

@@ -7,6 +7,7 @@
 #include "hypergrid/fault.hpp"
 #include "hypergrid/grid.hpp"
 #include "hypergrid/html_report.hpp"
+#include "hypergrid/io/atomic_file.hpp"
 #include "hypergrid/journal.hpp"
 #include "hypergrid/leg_timeline.hpp"
 #include "hypergrid/node_shared_data.hpp"
@@ -138,6 +139,7 @@ void finish(const hg::RunConfig& config, const hg::SweepProgress& progress, cons
             SweepTimeline* timeline = nullptr) {
     const bool final_model = summary.complete && summary.shard == "0/1";
     if (final_model) {
+        hg::enter_phase("final");
         summary.best = progress.best();
         if (summary.best) {
             const auto ahead = trained_ahead.find(summary.best->trial);
@@ -150,6 +152,7 @@ void finish(const hg::RunConfig& config, const hg::SweepProgress& progress, cons
         }
         clock.lap("final");
     }
+    hg::enter_phase("outputs");
     if (timeline) hg::write_file_atomic(config.run.output / "legs.csv", hg::format_legs_csv(timeline->timings));
     summary.config_json = hg::config_to_json(config);
     summary.trials = progress.total();
@@ -184,6 +187,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     hg::install_stop_handlers();
 
     // 1. Configuration: every rank reads and validates the same file; rank 0 prepares the output.
+    hg::enter_phase("configure");
     hg::RunConfig config;
     int shard = 0, shards = 1;
     cluster.agree([&] {
@@ -199,12 +203,14 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     clock.lap("configure");
 
     // 2. Data: read once per node into shared memory; every rank trains on that copy.
+    hg::enter_phase("load");
     const hg::NodeSharedData shared(cluster, kDatasets, [&](std::size_t i) { return read_data_files(config, i); });
     hg::TrainingData data;
     cluster.agree([&] { data = training_data(shared.views(), config); });
     clock.lap("load");
 
     // 3. Journal: rank 0 resumes from it and appends every result the moment it arrives.
+    hg::enter_phase("journal");
     const hg::Grid grid(config.grid);
     std::optional<hg::SweepProgress> progress;  // rank 0's records
     std::optional<hg::JournalWriter> journal;
@@ -213,6 +219,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
         if (!cluster.is_root()) return;
         const hg::JournalHeader header = hg::journal_header(config, shared.digests(), grid.size(), shard, shards);
         journal.emplace(journal_path(config), header);  // locks it before anything is read
+        hg::io::remove_stale_temporary_files(config.run.output);  // the lock says no other run writes here
         progress.emplace(grid.size(), log, hg::parse_progress_style(options.progress), hg::stdout_is_terminal());
         progress->restore(hg::read_journal(journal_path(config), header));
         for (const hg::TrialResult& r : progress->results()) done_ids.push_back(r.trial);
@@ -221,12 +228,19 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     std::vector<bool> done(static_cast<std::size_t>(grid.size()));
     for (const std::int64_t trial : done_ids) done[static_cast<std::size_t>(trial)] = true;
 
-    // 4. Plan: units of work, cut into legs that balance the ranks (rank 0 computes too).
-    const hg::WorkPlan plan(grid, data.classes, config.run.models_per_unit, data.split.train.count,
-                            hg::packing_for(cluster.size(), shards == 1 ? final_scale(data) : 0),
-                            {shard, shards, &done});
-    const std::vector<hg::Leg> legs = plan.legs(cluster.size());
-    hg::fault_point("plan");
+    // 4. Plan: units of work, cut into legs that balance the ranks (rank 0 computes too). Every rank
+    //    computes the same plan; a failure is agreed on.
+    hg::enter_phase("plan");
+    std::optional<hg::WorkPlan> planned_work;
+    std::vector<hg::Leg> legs;
+    cluster.agree([&] {
+        planned_work.emplace(grid, data.classes, config.run.models_per_unit, data.split.train.count,
+                             hg::packing_for(cluster.size(), shards == 1 ? final_scale(data) : 0),
+                             hg::WorkFilter{shard, shards, &done});
+        legs = planned_work->legs(cluster.size());
+        hg::fault_point("plan");
+    });
+    const hg::WorkPlan& plan = *planned_work;
     hg::UnitQueue queue(legs, cluster.size(), config.run.dynamic_schedule);
     if (log)
         *log << "hypergrid " << HYPERGRID_VERSION << ": " << grid.size() << " trials (shard " << shard << "/" << shards << ", "
@@ -237,6 +251,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
 
     // 5. Sweep: results stream to rank 0, which journals them at once. Ranks left without units at
     //    the end train the final model ahead, for the best trial so far.
+    hg::enter_phase("sweep");
     std::map<std::int64_t, hg::SoftmaxModel> trained_ahead;  // rank 0's, by trial
     hg::SweepWork work;
     work.next = [&](int rank) { return queue.next(rank); };
@@ -294,14 +309,18 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
 int finalize(hg::Cluster& cluster, const Options& options) {
     if (!cluster.is_root()) return 0;
     PhaseClock clock;
+    hg::enter_phase("configure");
     const hg::RunConfig config = load_run_config(options);
     hg::prepare_output_directory(config.run.output);
+    hg::io::remove_stale_temporary_files(config.run.output);
+    hg::enter_phase("load");
     const std::vector<hg::Dataset> datasets = load_datasets(config);
     const std::vector<hg::DatasetView> views = {datasets[0].view(), datasets[1].view()};
     const hg::TrainingData data = training_data(views, config);
     const hg::Grid grid(config.grid);
     clock.lap("load");
 
+    hg::enter_phase("merge");
     hg::SweepProgress progress(grid.size(), nullptr);
     std::set<int> seen;
     int shards = 0;
@@ -338,6 +357,7 @@ int finalize(hg::Cluster& cluster, const Options& options) {
 /// Prints the plan a run on `--ranks` ranks would follow. The data files are read for their labels
 /// (the class count sets the units' widths); the features are left undecoded.
 int plan(const Options& options) {
+    hg::enter_phase("plan");
     const hg::RunConfig config = hg::load_config(options.config);
     std::vector<hg::ReadDataset> files;
     for (std::size_t i = 0; i < kDatasets; ++i) files.push_back(read_data_files(config, i));
@@ -354,6 +374,7 @@ int plan(const Options& options) {
 
 /// Writes a run's report again from its output directory's records alone.
 int report(const Options& options) {
+    hg::enter_phase("report");
     const std::filesystem::path file = options.report_file.empty()
                                            ? std::filesystem::path(options.report_dir) / "report.html"
                                            : std::filesystem::path(options.report_file);
@@ -402,26 +423,35 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    // A failure on one rank while the others still work must end them all (abort); a failure that every
-    // rank agreed on, or one on rank 0 when it works alone, ends normally with its exit code.
+    // A failure that every rank agreed on, or one on rank 0 when it works alone, ends normally with
+    // its exit code, rank 0 printing the line. A failure on one rank while the others still work
+    // ends them all: the failing rank prints its line and aborts (MPI_Abort), so no rank ever waits
+    // on a failed one, wherever it waits (see docs/running.md).
     bool alone = !run_command->parsed();
     int exit_code = 1;
+    std::string cause;
+    const auto ends_with = [&](int code) {  // rank 0's status, for a launcher script that asks
+        if (cluster.is_root()) hg::report_exit_status(code);
+        return code;
+    };
     try {
         hg::arm_fault_injection(cluster.rank());
-        if (plan_command->parsed()) return cluster.is_root() ? plan(options) : 0;
-        if (report_command->parsed()) return cluster.is_root() ? report(options) : 0;
-        if (finalize_command->parsed()) return finalize(cluster, options);
-        return run(cluster, options, alone);
+        if (plan_command->parsed()) return ends_with(cluster.is_root() ? plan(options) : 0);
+        if (report_command->parsed()) return ends_with(cluster.is_root() ? report(options) : 0);
+        if (finalize_command->parsed()) return ends_with(finalize(cluster, options));
+        return ends_with(run(cluster, options, alone));
     } catch (const hg::RankFailure& e) {
-        if (cluster.is_root()) std::cerr << "hypergrid: " << e.what() << std::endl;
-        return e.exit_code();
+        if (cluster.is_root()) std::cerr << hg::failure_line(e.rank(), hg::current_phase(), e.cause()) << std::endl;
+        return ends_with(e.exit_code());
     } catch (const hg::InputError& e) {
-        std::cerr << "hypergrid: " << e.what() << std::endl;
+        cause = e.what();
         exit_code = 2;
+    } catch (const std::bad_alloc&) {
+        cause = "out of memory";
     } catch (const std::exception& e) {
-        std::cerr << "hypergrid: " << (alone ? "" : "rank " + std::to_string(cluster.rank()) + ": ") << e.what()
-                  << std::endl;
+        cause = e.what();
     }
+    std::cerr << hg::failure_line(cluster.rank(), hg::current_phase(), cause) << std::endl;
     if (!alone) cluster.abort(exit_code);
-    return exit_code;
+    return ends_with(exit_code);
 }

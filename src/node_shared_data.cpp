@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 
 namespace hypergrid {
 namespace {
@@ -44,7 +45,12 @@ struct NodeSharedData::Window {
     }
 };
 
-NodeSharedData::~NodeSharedData() = default;
+// Freeing the window is collective: while an exception unwinds, the other ranks may be anywhere
+// (a rank failing alone ends them all with MPI_Abort once it has printed its line), so the window
+// is left to MPI_Finalize or the abort rather than waited on.
+NodeSharedData::~NodeSharedData() {
+    if (std::uncaught_exceptions() > 0) static_cast<void>(window_.release());
+}
 
 NodeSharedData::NodeSharedData(Cluster& cluster, std::size_t count, const std::function<ReadDataset(std::size_t)>& read) {
     NodeSharedData& shared = *this;

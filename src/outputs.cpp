@@ -2,38 +2,21 @@
 
 #include "hypergrid/errors.hpp"
 #include "hypergrid/fault.hpp"
+#include "hypergrid/io/atomic_file.hpp"
 #include "hypergrid/io/npy.hpp"
 #include "hypergrid/text_format.hpp"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fcntl.h>
 #include <sys/resource.h>
-#include <unistd.h>
+
+#include <system_error>
 
 namespace hypergrid {
 namespace {
 
-std::filesystem::path temporary_name(const std::filesystem::path& file) {
-    return file.string() + ".tmp." + std::to_string(::getpid());
-}
-
-[[noreturn]] void fail(const std::filesystem::path& file, const char* what) {
-    throw std::runtime_error(file.string() + ": " + what + ": " + std::strerror(errno));
-}
-
-void sync_file(const std::filesystem::path& file) {
-    const int fd = ::open(file.c_str(), O_RDONLY);
-    if (fd < 0 || ::fsync(fd) != 0) fail(file, "cannot flush");
-    ::close(fd);
-}
-
-/// Renames `temporary` over `file` after flushing it, so `file` is either old or complete.
-void commit(const std::filesystem::path& temporary, const std::filesystem::path& file) {
-    sync_file(temporary);
+/// Renames `file`'s temporary into place once flushed, so `file` is either old or complete.
+void commit(io::AtomicFile& file) {
     fault_point("write_outputs");
-    if (std::rename(temporary.c_str(), file.c_str()) != 0) fail(file, "cannot rename into place");
+    file.commit();
 }
 
 std::string metrics_json(const Metrics& m) {
@@ -64,23 +47,17 @@ void prepare_output_directory(const std::filesystem::path& directory) {
     std::error_code error;
     std::filesystem::create_directories(directory, error);
     if (error) throw InputError(directory.string() + ": cannot create output directory: " + error.message());
-    const std::filesystem::path probe = temporary_name(directory / ".write-test");
-    std::FILE* out = std::fopen(probe.c_str(), "wb");
-    if (!out) throw InputError(directory.string() + ": output directory is not writable: " + std::strerror(errno));
-    std::fclose(out);
-    std::remove(probe.c_str());
+    try {
+        const io::AtomicFile probe(directory / "write-test");  // removed again at once
+    } catch (const std::system_error& failure) {
+        throw InputError(directory.string() + ": output directory is not writable: " + failure.code().message());
+    }
 }
 
 void write_file_atomic(const std::filesystem::path& file, const std::string& content) {
-    const std::filesystem::path temporary = temporary_name(file);
-    std::FILE* out = std::fopen(temporary.c_str(), "wb");
-    if (!out) fail(file, "cannot write");
-    const bool written = std::fwrite(content.data(), 1, content.size(), out) == content.size();
-    if (std::fclose(out) != 0 || !written) {
-        std::remove(temporary.c_str());
-        fail(file, "cannot write");
-    }
-    commit(temporary, file);
+    io::AtomicFile out(file);
+    out.write(content.data(), content.size());
+    commit(out);
 }
 
 double peak_resident_mb() {
@@ -124,10 +101,9 @@ void write_run_outputs(const std::filesystem::path& directory, const std::vector
         for (const auto& [name, data, shape] :
              {std::tuple{"weights.npy", transposed.data(), std::vector<std::int64_t>{model.weights.rows(), model.weights.cols()}},
               std::tuple{"bias.npy", model.bias.data(), std::vector<std::int64_t>{model.bias.size()}}}) {
-            const std::filesystem::path file = directory / name;
-            const std::filesystem::path temporary = temporary_name(file);
-            io::write_npy(temporary, data, shape);
-            commit(temporary, file);
+            io::AtomicFile out(directory / name);
+            io::write_npy([&](const void* bytes, std::size_t size) { out.write(bytes, size); }, data, shape);
+            commit(out);
         }
     }
     // The summary goes last: its presence says the run's other outputs are complete.

@@ -1,6 +1,8 @@
 #include "hypergrid/stop_signal.hpp"
 
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 
 namespace hypergrid {
 namespace {
@@ -21,5 +23,14 @@ void install_stop_handlers() {
 }
 
 bool stop_requested() { return stop_flag != 0; }
+
+void report_exit_status(int exit_code) {
+    const char* file = std::getenv("HYPERGRID_STATUS_FILE");
+    if (!file || !*file) return;
+    if (std::FILE* out = std::fopen(file, "w")) {
+        std::fprintf(out, "%d\n", exit_code);
+        std::fclose(out);
+    }
+}
 
 }  // namespace hypergrid

@@ -13,13 +13,20 @@
 
 namespace hypergrid {
 
-/// A failure agreed on by every rank: the first failing rank's message and its exit code.
+/// A failure agreed on by every rank: the first failing rank, its message and its exit code.
+/// what() is "rank K: <message>", or the message alone when rank 0 failed.
 class RankFailure : public std::runtime_error {
 public:
-    RankFailure(const std::string& message, int exit_code) : std::runtime_error(message), exit_code_(exit_code) {}
+    RankFailure(int rank, const std::string& cause, int exit_code)
+        : std::runtime_error(rank == 0 ? cause : "rank " + std::to_string(rank) + ": " + cause),
+          rank_(rank), cause_(cause), exit_code_(exit_code) {}
+    int rank() const { return rank_; }
+    const std::string& cause() const { return cause_; }
     int exit_code() const { return exit_code_; }
 
 private:
+    int rank_;
+    std::string cause_;
     int exit_code_;
 };
 
@@ -44,7 +51,8 @@ public:
     /// Every rank's `value`, in rank order, on rank 0 (empty elsewhere).
     std::vector<double> gather_to_root(double value);
 
-    /// Ends every rank at once with `exit_code` (for failures that cannot be agreed on).
+    /// Ends every rank at once with `exit_code` (for failures that cannot be agreed on): the launcher
+    /// (mpirun, srun) kills the other ranks wherever they wait.
     [[noreturn]] void abort(int exit_code);
 
 private:

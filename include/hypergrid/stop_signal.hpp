@@ -15,4 +15,9 @@ void install_stop_handlers();
 /// True once SIGTERM or SIGUSR1 has arrived.
 bool stop_requested();
 
+/// Writes `exit_code` to the file HYPERGRID_STATUS_FILE names, if set (best effort). A launcher
+/// cannot be asked: mpirun exits 1 whenever it was signalled, even when every rank stopped cleanly
+/// with kExitStopped; scripts/mpirun.sh reads the file instead. Called by rank 0 as it exits.
+void report_exit_status(int exit_code);
+
 }  // namespace hypergrid

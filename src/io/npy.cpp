@@ -297,6 +297,13 @@ std::vector<std::int32_t> read_npy_labels(const std::filesystem::path& file) {
 }
 
 void write_npy(const std::filesystem::path& file, const float* data, const std::vector<std::int64_t>& shape) {
+    OutputFile out(file);
+    write_npy([&](const void* bytes, std::size_t size) { out.write(bytes, size); }, data, shape);
+    out.close();
+}
+
+void write_npy(const std::function<void(const void* bytes, std::size_t size)>& write, const float* data,
+               const std::vector<std::int64_t>& shape) {
     if (shape.empty() || shape.size() > 2) throw std::invalid_argument("write_npy: shape must be 1-D or 2-D");
     std::int64_t count = 1;
     for (const std::int64_t dim : shape) {
@@ -318,21 +325,19 @@ void write_npy(const std::filesystem::path& file, const float* data, const std::
     prefix += static_cast<char>(header.size() & 0xff);
     prefix += static_cast<char>(header.size() >> 8);
 
-    OutputFile out(file);
-    out.write(prefix.data(), prefix.size());
-    out.write(header.data(), header.size());
+    write(prefix.data(), prefix.size());
+    write(header.data(), header.size());
     const auto values = static_cast<std::size_t>(count);
     if constexpr (detail::host_is_big_endian) {
         for (std::size_t i = 0; i < values; ++i) {
             std::uint32_t bits;
             std::memcpy(&bits, data + i, 4);
             bits = __builtin_bswap32(bits);
-            out.write(&bits, 4);
+            write(&bits, 4);
         }
     } else {
-        out.write(data, values * sizeof(float));
+        write(data, values * sizeof(float));
     }
-    out.close();
 }
 
 }  // namespace hypergrid::io

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 namespace hypergrid::io {
@@ -20,5 +21,8 @@ std::vector<std::int32_t> read_npy_labels(const std::filesystem::path& file);
 /// Writes a float32 array in C order with the given shape (1-D or 2-D), readable by numpy.load.
 /// Not atomic by itself: callers write to a temporary name and rename.
 void write_npy(const std::filesystem::path& file, const float* data, const std::vector<std::int64_t>& shape);
+/// The same bytes, passed to `write` in order (to write them through an AtomicFile, say).
+void write_npy(const std::function<void(const void* bytes, std::size_t size)>& write, const float* data,
+               const std::vector<std::int64_t>& shape);
 
 }  // namespace hypergrid::io
