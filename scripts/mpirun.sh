@@ -8,10 +8,12 @@
 # which costs every start ~0.2 s here (measured: MPI start-up and shut-down 0.31 s -> 0.12 s) and
 # ends on ob1 anyway; so ob1 is the default here, unless OMPI_MCA_pml says otherwise.
 #
-# Exit status: hypergrid's own. mpirun exits 1 whenever it was signalled, even when every rank
-# stopped cleanly on SIGTERM with hypergrid's 3 ("stopped: resume me"); so rank 0 leaves its status
-# in HYPERGRID_STATUS_FILE and this script passes it on. SIGTERM, SIGINT and SIGUSR1 sent to this
-# script go on to mpirun (which forwards SIGTERM and SIGUSR1 to the ranks).
+# Stops and exit status: SIGTERM, SIGINT and SIGUSR1 sent to this script reach the ranks as SIGUSR1
+# through mpirun, which forwards SIGUSR1 and waits, where on SIGTERM it would kill the ranks a
+# second later (odls_base_sigkill_timeout), perhaps while rank 0 writes its partial outputs. The
+# script exits with hypergrid's own status: 3 for a stop ("resume me"), 2 for bad input, 1 for a
+# failure. mpirun itself exits 1 whenever it was signalled, even when every rank stopped cleanly
+# with 3; so rank 0 also leaves its status in HYPERGRID_STATUS_FILE, which the script prefers.
 set -euo pipefail
 # The ranks' stdout is a pseudo-terminal under mpirun whatever ours is: tell hypergrid what ours is
 # (a progress bar on a terminal, log lines in a file).
@@ -29,7 +31,7 @@ export HYPERGRID_STATUS_FILE=$status_file
 mpirun "${extra[@]}" -x HYPERGRID_STDOUT_IS_TERMINAL -x HYPERGRID_STATUS_FILE -np "$ranks" "$@" &
 launcher=$!
 for signal in TERM INT USR1; do
-    trap "kill -$signal $launcher 2>/dev/null || true" "$signal"
+    trap "kill -USR1 $launcher 2>/dev/null || true" "$signal"
 done
 status=0
 # wait returns early (status > 128) when a trapped signal arrives: wait again until mpirun has ended.

@@ -452,6 +452,6 @@ int main(int argc, char** argv) {
         cause = e.what();
     }
     std::cerr << hg::failure_line(cluster.rank(), hg::current_phase(), cause) << std::endl;
-    if (!alone) cluster.abort(exit_code);
+    if (!alone && cluster.size() > 1) cluster.abort(exit_code);
     return ends_with(exit_code);
 }

@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <exception>
 
 namespace hypergrid {
 namespace {
@@ -40,16 +39,16 @@ std::int64_t aligned(std::int64_t offset) { return (offset + kAlignment - 1) / k
 struct NodeSharedData::Window {
     boost::mpi::communicator node;
     MPI_Win handle = MPI_WIN_NULL;
-    ~Window() {
-        if (handle != MPI_WIN_NULL) MPI_Win_free(&handle);
-    }
 };
 
-// Freeing the window is collective: while an exception unwinds, the other ranks may be anywhere
-// (a rank failing alone ends them all with MPI_Abort once it has printed its line), so the window
-// is left to MPI_Finalize or the abort rather than waited on.
+// The window (and its node communicator) is left to MPI_Finalize: freeing it is collective, and a
+// destructor must never wait for the other ranks. A rank may unwind alone (rank 0 failing to write
+// its outputs while the others finish, or any rank failing before it aborts the job); waiting there
+// in MPI_Win_free for ranks that never come was the hang of a full disk.
 NodeSharedData::~NodeSharedData() {
-    if (std::uncaught_exceptions() > 0) static_cast<void>(window_.release());
+    // Kept reachable, never destroyed: destroying it after MPI_Finalize would free its communicator then.
+    static auto* const kept = new std::vector<Window*>();
+    if (window_) kept->push_back(window_.release());
 }
 
 NodeSharedData::NodeSharedData(Cluster& cluster, std::size_t count, const std::function<ReadDataset(std::size_t)>& read) {

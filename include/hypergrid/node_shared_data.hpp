@@ -13,7 +13,8 @@ namespace hypergrid {
 
 class Cluster;
 
-/// Released (collectively) when destroyed, so it must not outlive the Cluster.
+/// Its memory stays mapped until MPI_Finalize (the Cluster's end): releasing it is collective, and no
+/// destructor may wait for other ranks, which may have failed. Views must not outlive the Cluster.
 class NodeSharedData {
 public:
     /// Reads `count` datasets once per node, in parallel: rank i mod n of the node (n its ranks)
