@@ -128,6 +128,20 @@ struct SweepTimeline {
     void add_final(int rank, double from, double to) { timings.push_back({rank, -1, -1, true, from, to}); }
 };
 
+/// The sweep's legs and final models trained ahead, as legs.csv lists them.
+SweepTimeline timeline_of(const hg::SweepOutcome& sweep, const std::vector<hg::Leg>& legs) {
+    SweepTimeline timeline{sweep.start, {}};
+    for (const hg::WorkSpan& span : sweep.spans) {
+        if (span.side) {
+            timeline.add_final(span.rank, span.start, span.end);
+        } else {
+            const auto unit = static_cast<std::int64_t>(legs[static_cast<std::size_t>(span.id)].unit);
+            timeline.timings.push_back({span.rank, span.id, unit, false, span.start, span.end});
+        }
+    }
+    return timeline;
+}
+
 std::filesystem::path journal_path(const hg::RunConfig& config) { return config.run.output / "journal.jsonl"; }
 
 /// Writes every output and says where they are. A complete sweep first retrains its best trial on
@@ -295,12 +309,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     summary.ranks = cluster.size();
     summary.shard = std::to_string(shard) + "/" + std::to_string(shards);
     summary.complete = complete;
-    SweepTimeline timeline{sweep.start, {}};
-    for (const hg::WorkSpan& span : sweep.spans) {
-        if (span.side) timeline.add_final(span.rank, span.start, span.end);
-        else timeline.timings.push_back({span.rank, span.id, static_cast<std::int64_t>(legs[static_cast<std::size_t>(span.id)].unit),
-                                         false, span.start, span.end});
-    }
+    SweepTimeline timeline = timeline_of(sweep, legs);
     finish(config, *progress, data, summary, clock, trained_ahead, &timeline);
     return complete ? 0 : hg::kExitStopped;
 }

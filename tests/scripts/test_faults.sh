@@ -244,3 +244,19 @@ for np in 1 2 4; do
     resumes "$out" "np $np after the disk filled" && ok "np $np: resumed once there was room"
     rm -rf "$out"
 done
+
+check "a tmpfs that fills up while rank 0 writes the outputs: it fails naming the file, leaves no temporary, --resume completes"
+journal_bytes=$(stat -c %s "$REF/journal.jsonl")
+for np in 1 2; do
+    out="$MNT/outputs-$np"
+    mkdir -p "$out"
+    fill_leaving $(((journal_bytes / 4096 + 2) * 4096))  # the journal fits, trials.csv does not
+    fails_cleanly "$np" "" 1 "^hypergrid: rank 0, outputs: .*No space left on device" "$out"
+    ((REACHED)) || soft_fail "np $np: the run succeeded although the disk filled"
+    journaled=$(($(grep -c '"trial":' "$out/journal.jsonl" 2>/dev/null || true)))
+    ((journaled == TRIALS)) || soft_fail "np $np: $journaled of $TRIALS trials journaled: the disk filled before the outputs"
+    ok "np $np: ${LAST_LINE:-}"
+    rm -f "$MNT/filler"
+    resumes "$out" "np $np after the disk filled during the outputs" && ok "np $np: resumed once there was room"
+    rm -rf "$out"
+done
