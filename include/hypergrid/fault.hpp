@@ -3,8 +3,8 @@
 /// Fault injection, a testing aid. `HYPERGRID_FAULT=<point>[@<rank>][#<n>][:kill]` makes the n-th
 /// (default: first) arrival at the named point on the given rank (default: any rank) fail: it throws
 /// InjectedFault, or with `:kill` the process sends itself SIGKILL, as a crash would. Unset, a fault
-/// point costs one branch. The points are listed in kFaultPoints; README's testing section documents
-/// the switch.
+/// point costs one branch. The points are listed in kFaultPoints; docs/running.md documents the
+/// switch, tests/scripts/test_faults.sh runs every point.
 
 #include <stdexcept>
 #include <string>
