@@ -1,5 +1,6 @@
-// Tests for hypergrid::Cluster at whatever rank count mpiexec gives (ctest runs 1 to 4): agreement on
-// errors, node-shared datasets, and collecting results on rank 0.
+// Tests for the cluster component at whatever rank count mpiexec gives (ctest runs 1 to 4): agreement
+// on errors, node-shared datasets, and the sweep's roles (results to rank 0, stops, relayed states,
+// side tasks). Rank 0's decisions alone are unit-tested in tests/sweep_policy_test.cpp.
 //
 // Every rank runs every test. Collective calls are made unconditionally and checks are CHECKs, not
 // REQUIREs, before the last collective of a test, so a failed check on one rank cannot leave the
@@ -256,7 +257,8 @@ TEST_CASE("share_per_node reads each dataset once per node, in parallel, and eve
     });
     CHECK_FALSE(outcome.rank_failure);
     CHECK_FALSE(outcome.other);
-    REQUIRE(placed);  // every rank alike: agreed on
+    CHECK(placed);
+    if (!placed) return;  // the share's outcome is agreed on: every rank returns here alike
     const NodeSharedData& shared = *placed;
 
     // Dataset i is read by rank i mod n of each node, and by no other.
@@ -468,22 +470,22 @@ RelayRun run_relay_sweep(bool dynamic, int queued, int first_leg_ms, const std::
         work.stop_requested = [&] { return stop_requested(run); };
         work.queued = queued;
         work.run = [&](std::int64_t i, const Report& report, const Poll& poll, const Relay& relay) {
-                const auto index = static_cast<std::size_t>(i);
-                const Leg& leg = run.legs[index];
-                ++run.legs_run[index];
-                if (leg.after >= 0) {
-                    run.waiting = true;
-                    const TrainedState state = relay.receive(leg.after);
-                    run.waiting = false;
-                    run.states_right[index] = state == leg_state(run.legs[static_cast<std::size_t>(leg.after)]);
-                }
-                const bool hands_over = leg.last_epoch < kRelayEpochs;
-                for (int epoch = leg.first_epoch; epoch < leg.last_epoch; ++epoch) {
-                    poll();
-                    std::this_thread::sleep_for(std::chrono::milliseconds(hands_over ? first_leg_ms : 1));
-                }
-                report({record(i, cluster.rank())});
-                if (hands_over) relay.hand_over(i, leg_state(leg));
+            const auto index = static_cast<std::size_t>(i);
+            const Leg& leg = run.legs[index];
+            ++run.legs_run[index];
+            if (leg.after >= 0) {
+                run.waiting = true;
+                const TrainedState state = relay.receive(leg.after);
+                run.waiting = false;
+                run.states_right[index] = state == leg_state(run.legs[static_cast<std::size_t>(leg.after)]);
+            }
+            const bool hands_over = leg.last_epoch < kRelayEpochs;
+            for (int epoch = leg.first_epoch; epoch < leg.last_epoch; ++epoch) {
+                poll();
+                std::this_thread::sleep_for(std::chrono::milliseconds(hands_over ? first_leg_ms : 1));
+            }
+            report({record(i, cluster.rank())});
+            if (hands_over) relay.hand_over(i, leg_state(leg));
         };
         run.complete = run_sweep_here(work);
     });
