@@ -14,6 +14,7 @@ Fails (exit 1, one line per problem) unless:
 """
 import csv
 import json
+import os
 import math
 import re
 import sys
@@ -72,8 +73,12 @@ if summary.get("test"):
         if sum(row) and recall not in table:
             problems.append(f"class {i}'s accuracy {recall} is missing")
 
+# A run writes legs.csv itself; one whose sweep completed no leg (a stopped or merged run) lists none.
+legs_file = f"{run_dir}/legs.csv"
+if "--legs" not in flags and os.path.exists(legs_file) and len(open(legs_file).read().splitlines()) > 1:
+    flags.add("--legs")
 if "--legs" in flags:
-    legs = list(csv.DictReader(open(f"{run_dir}/legs.csv")))
+    legs = list(csv.DictReader(open(legs_file)))
     ranks = max(int(l["rank"]) for l in legs) + 1
     busy = [0.0] * ranks
     for l in legs:
