@@ -225,8 +225,8 @@ CONFIG_ERROR="$(re "$f"):$(line_of "$f" '^learning_rat '): grid\.learning_rat: .
 cfg other_seed "$DATA_NPY" "$GRID_OK" "seed = 2" >/dev/null
 stages=(
     "config|unknown_key|$CONFIG_ERROR"
-    "training data|truncated_images|^hypergrid: (rank [0-9]+: )?$(re "$D/truncated_images.npy"): truncated"
-    "test data|truncated_test_images|^hypergrid: (rank [0-9]+: )?$(re "$D/truncated_test_images.npy"): truncated"
+    "training data|truncated_images|^hypergrid: rank [0-9]+, load: $(re "$D/truncated_images.npy"): truncated"
+    "test data|truncated_test_images|^hypergrid: rank [0-9]+, load: $(re "$D/truncated_test_images.npy"): truncated"
     "data consistency|feature_mismatch|$(re "$D/wide_test_images.npy"): 7 features per example, but the training set has 6"
     "journal|other_seed|$(re "$KEEP/journal.jsonl"):1: journal of another sweep"
 )
