@@ -167,12 +167,13 @@ void finish(const hg::RunConfig& config, const hg::SweepProgress& progress, cons
         clock.lap("final");
     }
     hg::enter_phase("outputs");
-    if (timeline) hg::write_file_atomic(config.run.output / "legs.csv", hg::format_legs_csv(timeline->timings));
     summary.config_json = hg::config_to_json(config);
     summary.trials = progress.total();
     summary.finished = progress.done();
     summary.phase_seconds = clock.laps();
     hg::write_run_outputs(config.run.output, progress.results(), summary);
+    // The timeline, for the report: after the results proper (summary.json last among those).
+    if (timeline) hg::write_file_atomic(config.run.output / "legs.csv", hg::format_legs_csv(timeline->timings));
     // The report is drawn from the records just written; a failure there loses no result.
     try {
         hg::write_html_report(config.run.output);
