@@ -9,7 +9,6 @@
 
 #include <toml++/toml.h>
 
-#include <charconv>
 #include <climits>
 #include <cmath>
 #include <cstddef>
@@ -28,12 +27,8 @@ namespace fs = std::filesystem;
 // ---------------------------------------------------------------------------------------------
 // Text
 
-/// Shortest text that reads back as the same double; std::to_chars never consults the locale.
-std::string number_text(double value) {
-    char buffer[64];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-    return std::string(buffer, result.ptr);
-}
+/// Shortest text that reads back as the same double (summary.json's config has always used this form).
+std::string number_text(double value) { return format_number(value, NumberForm::shortest); }
 
 std::string number_text(std::int64_t value) { return std::to_string(value); }
 

@@ -6,19 +6,29 @@
 
 namespace hypergrid {
 
-std::string format_number(double value) {
+namespace {
+
+/// std::to_chars never consults the locale; every number the program writes goes through here.
+/// Room for the longest result: 1e308 in fixed form has 309 digits before the point.
+template <class... Format>
+std::string to_text(double value, std::size_t decimals, Format... format) {
+    std::string text(330 + decimals, '\0');
+    const auto end = std::to_chars(text.data(), text.data() + text.size(), value, format...).ptr;
+    text.resize(static_cast<std::size_t>(end - text.data()));
+    return text;
+}
+
+}  // namespace
+
+std::string format_number(double value, NumberForm form) {
     if (std::isnan(value)) return "nan";
     if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-    char buffer[32];
-    // Shortest text that round-trips, in %g style: 0.0001 rather than 1e-04, 1e-05 below that.
-    const auto end = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::general).ptr;
-    return std::string(buffer, end);
+    // Shortest text that round-trips; general is %g style: 0.0001 rather than 1e-04, 1e-05 below that.
+    return form == NumberForm::general ? to_text(value, 0, std::chars_format::general) : to_text(value, 0);
 }
 
 std::string format_fixed(double value, int digits) {
-    char buffer[64];
-    const auto end = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, digits).ptr;
-    return std::string(buffer, end);
+    return to_text(value, static_cast<std::size_t>(digits), std::chars_format::fixed, digits);
 }
 
 std::string json_number(double value) { return std::isfinite(value) ? format_number(value) : "null"; }

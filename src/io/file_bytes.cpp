@@ -2,6 +2,7 @@
 
 #include "hypergrid/digest.hpp"
 #include "hypergrid/errors.hpp"
+#include "hypergrid/text_format.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -229,12 +230,6 @@ decltype(auto) with_element_type(ElementType type, F&& f) {
     return f(std::uint8_t{});  // unreachable: every enumerator is handled above
 }
 
-std::string format_float(double value) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.9g", value);
-    return text;
-}
-
 }  // namespace
 
 void* allocate_file_buffer(std::size_t bytes) {
@@ -348,7 +343,7 @@ FeatureTable feature_table(const std::filesystem::path& file, std::shared_ptr<co
                 if constexpr (std::is_floating_point_v<T>) {
                     // Also catches doubles beyond float range, which become infinite.
                     if (!std::isfinite(converted)) {
-                        fail(file, "value " + format_float(static_cast<double>(value)) + " at row " +
+                        fail(file, "value " + format_number(static_cast<double>(value)) + " at row " +
                                        std::to_string(i / cols) + ", column " + std::to_string(i % cols) +
                                        " is not a finite float");
                     }
