@@ -26,78 +26,10 @@ namespace {
 /// (each dataset's digest, see ReadDataset::digest, instead of the decoded values), nothing else.
 constexpr const char* kFormat = "hypergrid-journal-3";
 
-/// A number that reads back exactly; non-finite values as strings, which JSON allows.
-std::string exact_number(double value) {
-    return std::isfinite(value) ? format_number(value) : json_string(format_number(value));
-}
-
-/// The fields of a flat JSON object (string, number or null values), as raw text without quotes.
-std::map<std::string, std::string> parse_flat_object(const std::string& line) {
-    std::map<std::string, std::string> fields;
-    std::size_t at = 0;
-    auto skip_space = [&] {
-        while (at < line.size() && (line[at] == ' ' || line[at] == '\t')) ++at;
-    };
-    auto expect = [&](char ch) {
-        skip_space();
-        if (at >= line.size() || line[at] != ch) throw std::invalid_argument(std::string("expected '") + ch + "'");
-        ++at;
-    };
-    auto read_string = [&] {
-        expect('"');
-        std::string text;
-        while (at < line.size() && line[at] != '"') {
-            if (line[at] == '\\' && at + 1 < line.size()) ++at;  // our strings escape only quotes and backslashes
-            text += line[at++];
-        }
-        if (at >= line.size()) throw std::invalid_argument("unterminated string");
-        ++at;
-        return text;
-    };
-    expect('{');
-    skip_space();
-    if (at < line.size() && line[at] == '}') return fields;
-    while (true) {
-        const std::string key = read_string();
-        expect(':');
-        skip_space();
-        if (at < line.size() && line[at] == '"') {
-            fields[key] = read_string();
-        } else {
-            const std::size_t start = at;
-            while (at < line.size() && line[at] != ',' && line[at] != '}' && line[at] != ' ') ++at;
-            fields[key] = line.substr(start, at - start);
-        }
-        skip_space();
-        if (at < line.size() && line[at] == ',') { ++at; continue; }
-        expect('}');
-        skip_space();
-        if (at != line.size()) throw std::invalid_argument("text after the object");
-        return fields;
-    }
-}
-
 const std::string& field(const std::map<std::string, std::string>& fields, const char* key) {
     const auto found = fields.find(key);
     if (found == fields.end()) throw std::invalid_argument(std::string("missing \"") + key + "\"");
     return found->second;
-}
-
-double to_double(const std::string& text) {
-    if (text == "nan") return std::numeric_limits<double>::quiet_NaN();
-    if (text == "inf") return std::numeric_limits<double>::infinity();
-    if (text == "-inf") return -std::numeric_limits<double>::infinity();
-    double value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size()) throw std::invalid_argument("bad number '" + text + "'");
-    return value;
-}
-
-std::int64_t to_integer(const std::string& text) {
-    std::int64_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size()) throw std::invalid_argument("bad integer '" + text + "'");
-    return value;
 }
 
 std::string header_json(const JournalHeader& header) {
@@ -149,38 +81,16 @@ std::string journal_shard(const std::filesystem::path& file) {
     std::string line;
     if (!in || !std::getline(in, line)) throw InputError(file.string() + ": cannot read journal: " + std::strerror(errno));
     try {
-        return field(parse_flat_object(line), "shard");
+        return field(parse_flat_json_object(line), "shard");
     } catch (const std::invalid_argument& error) {
         throw InputError(file.string() + ":1: not a hypergrid journal header: " + error.what());
     }
 }
 
-std::string trial_to_json(const TrialResult& r) {
-    return "{\"trial\": " + std::to_string(r.trial) + ", \"epochs\": " + std::to_string(r.hyper.epochs) +
-           ", \"alpha\": " + exact_number(r.hyper.alpha) + ", \"learning_rate\": " + exact_number(r.hyper.learning_rate) +
-           ", \"batch_size\": " + std::to_string(r.hyper.batch_size) + ", \"val_cost\": " + exact_number(r.val_cost) +
-           ", \"val_cross_entropy\": " + exact_number(r.val_cross_entropy) +
-           ", \"val_accuracy\": " + exact_number(r.val_accuracy) + ", \"status\": \"" + to_string(r.status) +
-           "\", \"seconds\": " + exact_number(r.seconds) + ", \"rank\": " + std::to_string(r.rank) + "}";
-}
+std::string trial_to_json(const TrialResult& r) { return json_object(r, JsonForm::exact); }
 
 TrialResult trial_from_json(const std::string& line) {
-    const auto fields = parse_flat_object(line);
-    TrialResult r;
-    r.trial = to_integer(field(fields, "trial"));
-    r.hyper.epochs = static_cast<int>(to_integer(field(fields, "epochs")));
-    r.hyper.alpha = to_double(field(fields, "alpha"));
-    r.hyper.learning_rate = to_double(field(fields, "learning_rate"));
-    r.hyper.batch_size = static_cast<int>(to_integer(field(fields, "batch_size")));
-    r.val_cost = to_double(field(fields, "val_cost"));
-    r.val_cross_entropy = to_double(field(fields, "val_cross_entropy"));
-    r.val_accuracy = to_double(field(fields, "val_accuracy"));
-    const std::string& status = field(fields, "status");
-    if (status != "ok" && status != "diverged") throw std::invalid_argument("bad status '" + status + "'");
-    r.status = status == "ok" ? TrialStatus::ok : TrialStatus::diverged;
-    r.seconds = to_double(field(fields, "seconds"));
-    r.rank = static_cast<int>(to_integer(field(fields, "rank")));
-    return r;
+    return record_from_json_fields<TrialResult>(parse_flat_json_object(line));
 }
 
 std::vector<TrialResult> read_journal(const std::filesystem::path& file, const JournalHeader& expected) {
@@ -201,7 +111,7 @@ std::vector<TrialResult> read_journal(const std::filesystem::path& file, const J
         const std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
         try {
             if (line_number == 1) {
-                const auto fields = parse_flat_object(line);
+                const auto fields = parse_flat_json_object(line);
                 const std::string format = field(fields, "format");
                 if (format.rfind("hypergrid-journal-", 0) == 0 && format != kFormat)
                     throw InputError(where + "1: a journal of format " + format + ", this hypergrid's is " + kFormat +

@@ -23,14 +23,6 @@ std::string metrics_json(const Metrics& m) {
     return "{\"cross_entropy\": " + json_number(m.cross_entropy) + ", \"accuracy\": " + json_number(m.accuracy) + "}";
 }
 
-std::string trial_json(const TrialResult& r) {
-    return "{\"trial\": " + std::to_string(r.trial) + ", \"epochs\": " + std::to_string(r.hyper.epochs) +
-           ", \"alpha\": " + json_number(r.hyper.alpha) + ", \"learning_rate\": " + json_number(r.hyper.learning_rate) +
-           ", \"batch_size\": " + std::to_string(r.hyper.batch_size) + ", \"val_cost\": " + json_number(r.val_cost) +
-           ", \"val_cross_entropy\": " + json_number(r.val_cross_entropy) +
-           ", \"val_accuracy\": " + json_number(r.val_accuracy) + "}";
-}
-
 std::string confusion_json(const Eigen::MatrixXi& confusion) {
     std::string json = "[";
     for (Eigen::Index i = 0; i < confusion.rows(); ++i) {
@@ -72,7 +64,7 @@ std::string format_summary_json(const RunSummary& s) {
                        ",\n  \"finished\": " + std::to_string(s.finished) +
                        ",\n  \"complete\": " + (s.complete ? "true" : "false") +
                        ",\n  \"shard\": " + json_string(s.shard) +
-                       ",\n  \"config\": " + s.config_json + ",\n  \"best\": " + (s.best ? trial_json(*s.best) : "null");
+                       ",\n  \"config\": " + s.config_json + ",\n  \"best\": " + (s.best ? json_object(*s.best, JsonForm::summary) : "null");
     if (s.final_model) {
         json += ",\n  \"test\": " + metrics_json(s.final_model->test) +
                 ",\n  \"confusion_matrix\": " + confusion_json(s.final_model->confusion) +

@@ -229,3 +229,71 @@ TEST_CASE("json_number and json_string", "[results]") {
     CHECK(json_string(std::string("\x1f")) == "\"\\u001f\"");
     CHECK(json_string("caf\xc3\xa9") == "\"caf\xc3\xa9\"");  // UTF-8 passes through untouched
 }
+
+namespace {
+
+/// A record as a colleague would add one: each form below follows its field list alone.
+struct ProbeRecord {
+    std::int64_t id = 0;
+    double score = 0;
+    TrialStatus status = TrialStatus::ok;
+    double seconds = 0;
+    int fold = 0;
+
+    template <class Self, class Visit>
+    static void fields(Self& r, Visit&& field) {
+        field("id", r.id);
+        field("score", r.score);
+        field("status", r.status, field_flags::bookkeeping);
+        field("seconds", r.seconds, field_flags::bookkeeping | field_flags::timing);
+        field("fold", r.fold);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("record_fields derives every form from one field list", "[results]") {
+    ProbeRecord r{7, kNan, TrialStatus::diverged, 2.5, 3};
+    CHECK(csv_header<ProbeRecord>() == "id,score,status,seconds,fold");
+    CHECK(csv_row(r) == "7,nan,diverged,2.5000,3");
+    CHECK(json_object(r, JsonForm::exact) ==
+          "{\"id\": 7, \"score\": \"nan\", \"status\": \"diverged\", \"seconds\": 2.5, \"fold\": 3}");
+    CHECK(json_object(r, JsonForm::summary) == "{\"id\": 7, \"score\": null, \"fold\": 3}");
+
+    const ProbeRecord back = record_from_json_fields<ProbeRecord>(parse_flat_json_object(json_object(r, JsonForm::exact)));
+    CHECK(same_fields(back, r));
+    CHECK(std::isnan(back.score));
+    CHECK(back.fold == 3);
+    ProbeRecord other = r;
+    other.fold = 4;
+    CHECK_FALSE(same_fields(other, r));
+
+    std::ostringstream printed;
+    print_fields(printed, r);
+    CHECK(printed.str() == "id=7 score=nan status=diverged seconds=2.5 fold=3");
+
+    auto fields = parse_flat_json_object(json_object(r, JsonForm::exact));
+    fields.erase("fold");
+    REQUIRE_THROWS_WITH(record_from_json_fields<ProbeRecord>(fields), "missing \"fold\"");
+    fields["fold"] = "3.5";
+    REQUIRE_THROWS_WITH(record_from_json_fields<ProbeRecord>(fields), "bad fold '3.5'");
+    fields["fold"] = "99999999999";  // does not fit an int
+    REQUIRE_THROWS_WITH(record_from_json_fields<ProbeRecord>(fields), "bad fold '99999999999'");
+}
+
+TEST_CASE("TrialResult's forms agree: CSV columns, JSON keys and the summary's subset", "[results]") {
+    const TrialResult r = diverged_record();
+    const auto journal = parse_flat_json_object(json_object(r, JsonForm::exact));
+    const auto summary = parse_flat_json_object(json_object(r, JsonForm::summary));
+    std::string keys;
+    for (const char* name : {"trial", "epochs", "alpha", "learning_rate", "batch_size", "val_cost", "val_cross_entropy",
+                             "val_accuracy", "status", "seconds", "rank"}) {
+        keys += std::string(keys.empty() ? "" : ",") + name;
+        CHECK(journal.count(name) == 1);
+    }
+    CHECK(keys == kTrialsCsvHeader);
+    CHECK(journal.size() == 11);
+    CHECK(summary.size() == 8);  // status, seconds and rank are bookkeeping
+    CHECK(summary.count("rank") == 0);
+    CHECK(record_from_json_fields<TrialResult>(journal) == r);
+}

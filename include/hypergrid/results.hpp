@@ -3,6 +3,7 @@
 /// TrialResult, the record every rank sends to rank 0: a serializable value type.
 
 #include "hypergrid/grid.hpp"
+#include "hypergrid/record_fields.hpp"
 
 #include <boost/serialization/access.hpp>
 #include <cstdint>
@@ -15,6 +16,7 @@ namespace hypergrid {
 enum class TrialStatus : int { ok = 0, diverged = 1 };
 
 const char* to_string(TrialStatus status);
+bool parse_value(const std::string& text, TrialStatus& status);  ///< "ok" or "diverged"
 
 /// The validation outcome of one trial.
 struct TrialResult {
@@ -27,22 +29,40 @@ struct TrialResult {
     double seconds = 0;            ///< this trial's share of its unit's training time up to its epoch count
     int rank = 0;                  ///< the rank that trained it
 
-    friend bool operator==(const TrialResult& a, const TrialResult& b);
+    /// The one list of fields, in column order: trials.csv, the journal, summary.json's "best",
+    /// equality, printing and the MPI archive all follow it (record_fields.hpp).
+    template <class Self, class Visit>
+    static void fields(Self& r, Visit&& field) {
+        field("trial", r.trial);
+        field("epochs", r.hyper.epochs);
+        field("alpha", r.hyper.alpha);
+        field("learning_rate", r.hyper.learning_rate);
+        field("batch_size", r.hyper.batch_size);
+        field("val_cost", r.val_cost);
+        field("val_cross_entropy", r.val_cross_entropy);
+        field("val_accuracy", r.val_accuracy);
+        field("status", r.status, field_flags::bookkeeping);
+        field("seconds", r.seconds, field_flags::bookkeeping | field_flags::timing);
+        field("rank", r.rank, field_flags::bookkeeping);
+    }
+
+    /// Every field equal, NaN metrics of diverged trials included (compared by their text).
+    friend bool operator==(const TrialResult& a, const TrialResult& b) { return same_fields(a, b); }
     friend bool operator!=(const TrialResult& a, const TrialResult& b) { return !(a == b); }
 
 private:
     friend class boost::serialization::access;
     template <class Archive>
-    void serialize(Archive& ar, const unsigned /*version*/) {
-        ar & trial & hyper.epochs & hyper.alpha & hyper.learning_rate & hyper.batch_size;
-        ar & val_cost & val_cross_entropy & val_accuracy & status & seconds & rank;
+    void serialize(Archive& archive, const unsigned /*version*/) {
+        serialize_fields(archive, *this);
     }
 };
 
+/// "trial=0 epochs=10 alpha=0.001 ...": every field by name.
 std::ostream& operator<<(std::ostream& out, const TrialResult& r);
 
 /// The header line of trials.csv (no newline).
-extern const char* const kTrialsCsvHeader;
+extern const std::string kTrialsCsvHeader;
 
 /// trials.csv: the header and one row per result, in the order given.
 std::string format_trials_csv(const std::vector<TrialResult>& results);
