@@ -123,11 +123,13 @@ std::vector<TrialResult> read_journal(const std::filesystem::path& file, const J
                                      expected.fingerprint + ", " + expected.shard +
                                      "): choose another --output or remove the journal");
             } else {
+                // Torn while written, even when its text happens to parse: it is cut from the file below.
+                if (end == std::string::npos) throw std::invalid_argument("no end of line");
                 TrialResult r = trial_from_json(line);
                 if (r.trial < 0 || r.trial >= expected.trials) throw std::invalid_argument("trial id out of range");
                 results.push_back(r);
             }
-            if (end == std::string::npos) throw std::invalid_argument("no end of line");  // torn while written
+            if (end == std::string::npos) throw std::invalid_argument("no end of line");  // a torn header
             complete = end + 1;
         } catch (const InputError&) {
             throw;

@@ -1,5 +1,5 @@
-// Tests for the journal's fingerprint and header checks (the kill/resume behaviour is tested end to
-// end by tests/scripts/test_resume.sh).
+// Tests for the journal: its fingerprint, header checks, torn and corrupt lines, and the lock against
+// a second writer (the kill/resume behaviour is tested end to end by tests/scripts/test_resume.sh).
 
 #include "hypergrid/errors.hpp"
 #include "hypergrid/journal.hpp"
@@ -9,6 +9,9 @@
 
 #include <cstdint>
 #include <fstream>
+#include <iterator>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <numeric>
 #include <set>
 #include <string>
@@ -24,6 +27,35 @@ std::string digest(const std::string& text, const std::vector<std::string>& part
     std::vector<std::pair<const void*, std::size_t>> bytes;
     for (const std::string& part : parts) bytes.emplace_back(part.data(), part.size());
     return fingerprint(text, bytes);
+}
+
+TrialResult trial(std::int64_t id) {
+    TrialResult r;
+    r.trial = id;
+    r.hyper = {int(id) + 1, 0.001 * double(id), 0.1, 8};
+    r.val_cost = 0.5 + double(id);
+    r.val_cross_entropy = 0.25;
+    r.val_accuracy = 0.75;
+    r.seconds = 1.25;
+    r.rank = int(id % 3);
+    return r;
+}
+
+std::string read_text(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+const JournalHeader kHeader{"0123456789abcdef", 10, "0/1"};
+
+/// A journal holding the header and trials 0, 1 and 2, one line each.
+std::string journal_with_three(const std::filesystem::path& file) {
+    {
+        JournalWriter writer(file, kHeader);
+        writer.append({trial(0), trial(1)});
+        writer.append({trial(2)});
+    }
+    return read_text(file);
 }
 
 }  // namespace
@@ -78,4 +110,114 @@ TEST_CASE("read_journal refuses a journal of another format or sweep, naming the
                                                  "hypergrid-journal-3: finish that sweep with the hypergrid that started it"));
     std::ofstream(file) << "{\"format\": \"something-else\"}\n";
     REQUIRE_THROWS_WITH(read_journal(file, header), Contains(file.string() + ":1: corrupt journal line: not a hypergrid journal"));
+}
+
+TEST_CASE("read_journal drops a torn last line and cuts it from the file", "[journal]") {
+    TempDir dir;
+    const auto file = dir / "journal.jsonl";
+    const std::string whole = journal_with_three(file);
+    REQUIRE(read_journal(file, kHeader) == std::vector<TrialResult>{trial(0), trial(1), trial(2)});
+    const std::string line3 = trial_to_json(trial(3)) + "\n";
+
+    SECTION("a line cut mid-write") {
+        hypergrid::testing::write_bytes(file, whole + line3.substr(0, line3.size() / 2));
+    }
+    SECTION("a whole object whose newline was not written") {
+        hypergrid::testing::write_bytes(file, whole + line3.substr(0, line3.size() - 1));
+    }
+    CHECK(read_journal(file, kHeader) == std::vector<TrialResult>{trial(0), trial(1), trial(2)});
+    CHECK(read_text(file) == whole);  // cut back to the last complete line
+
+    // Appending continues on a clean line.
+    { JournalWriter(file, kHeader).append({trial(3)}); }
+    CHECK(read_journal(file, kHeader) == std::vector<TrialResult>{trial(0), trial(1), trial(2), trial(3)});
+}
+
+TEST_CASE("read_journal refuses a corrupt line before the last, naming its line number", "[journal]") {
+    TempDir dir;
+    const auto file = dir / "journal.jsonl";
+    const std::string whole = journal_with_three(file);
+    // Line 3 (trial 1) damaged in place; lines 1, 2 and 4 stay good.
+    const std::size_t line3 = whole.find('\n', whole.find('\n') + 1) + 1;
+    std::string damaged = whole;
+
+    SECTION("cut short") { damaged.erase(line3 + 10, whole.find('\n', line3) - line3 - 10); }
+    SECTION("a field missing") {
+        const std::size_t rank = damaged.find(", \"rank\"", line3);
+        damaged.erase(rank, damaged.find('}', rank) - rank);
+    }
+    SECTION("a trial id outside the search space") {
+        damaged.replace(line3, std::string("{\"trial\": 1").size(), "{\"trial\": 10");
+    }
+    hypergrid::testing::write_bytes(file, damaged);
+    REQUIRE_THROWS_AS(read_journal(file, kHeader), InputError);
+    REQUIRE_THROWS_WITH(read_journal(file, kHeader), Contains(file.string() + ":3: corrupt journal line"));
+    CHECK(read_text(file) == damaged);  // refused, not repaired
+}
+
+TEST_CASE("read_journal refuses a foreign header", "[journal]") {
+    TempDir dir;
+    const auto file = dir / "journal.jsonl";
+    const std::string whole = journal_with_three(file);
+    const std::string trials = whole.substr(whole.find('\n') + 1);
+
+    SECTION("another shard of the same sweep") {
+        JournalHeader other = kHeader;
+        other.shard = "1/2";
+        REQUIRE_THROWS_WITH(read_journal(file, other), Contains(file.string() + ":1: journal of another sweep") &&
+                                                            Contains("shard 0/1; this config, data and shard give "
+                                                                     "0123456789abcdef, 1/2"));
+    }
+    SECTION("a file that is not a journal") {
+        hypergrid::testing::write_bytes(file, "trial,epochs,alpha\n" + trials);
+        REQUIRE_THROWS_WITH(read_journal(file, kHeader), Contains(file.string() + ":1: corrupt journal line"));
+    }
+    SECTION("a header without its fingerprint") {
+        hypergrid::testing::write_bytes(file, "{\"format\": \"hypergrid-journal-3\", \"shard\": \"0/1\"}\n" + trials);
+        REQUIRE_THROWS_WITH(read_journal(file, kHeader),
+                            Contains(file.string() + ":1: corrupt journal line: missing \"fingerprint\""));
+    }
+    SECTION("trial lines with no header at all") {
+        hypergrid::testing::write_bytes(file, trials);
+        REQUIRE_THROWS_WITH(read_journal(file, kHeader), Contains(file.string() + ":1: corrupt journal line"));
+    }
+}
+
+TEST_CASE("JournalWriter holds its lock against a second writer", "[journal]") {
+    TempDir dir;
+    const auto file = dir / "journal.jsonl";
+    const std::string in_use = file.string() + ": in use by another running hypergrid";
+    {
+        JournalWriter first(file, kHeader);
+        first.append({trial(0)});
+
+        // flock locks belong to the open file, so a second open in this process is refused like
+        // another process would be.
+        REQUIRE_THROWS_WITH(JournalWriter(file, kHeader), Contains(in_use));
+
+        // And another process: a forked child tries, and reports by its exit status.
+        const pid_t child = ::fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+            int status = 1;
+            try {
+                JournalWriter second(file, kHeader);
+                second.append({trial(1)});
+            } catch (const InputError& error) {
+                status = std::string(error.what()).find(in_use) == 0 ? 0 : 2;
+            } catch (...) {
+                status = 3;
+            }
+            ::_exit(status);
+        }
+        int status = 0;
+        REQUIRE(::waitpid(child, &status, 0) == child);
+        REQUIRE(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);  // 1: the child got the lock and wrote
+        first.append({trial(2)});
+    }
+    // Nothing interleaved; once the first writer is gone the lock is free again.
+    CHECK(read_journal(file, kHeader) == std::vector<TrialResult>{trial(0), trial(2)});
+    { JournalWriter(file, kHeader).append({trial(3)}); }
+    CHECK(read_journal(file, kHeader) == std::vector<TrialResult>{trial(0), trial(2), trial(3)});
 }
