@@ -1,34 +1,40 @@
 #include "hypergrid/text_format.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 
 namespace hypergrid {
 
-namespace {
+void append_number(std::string& out, double value, NumberForm form) {
+    if (std::isnan(value)) {
+        out += "nan";
+    } else if (std::isinf(value)) {
+        out += value > 0 ? "inf" : "-inf";
+    } else {
+        // std::to_chars never consults the locale. Shortest text that round-trips (at most 24
+        // characters); general is %g style: 0.0001 rather than 1e-04, 1e-05 below that.
+        char buffer[32];
+        const auto end = form == NumberForm::general
+                             ? std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::general).ptr
+                             : std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+        out.append(buffer, end);
+    }
+}
 
-/// std::to_chars never consults the locale; every number the program writes goes through here.
-/// Room for the longest result: 1e308 in fixed form has 309 digits before the point.
-template <class... Format>
-std::string to_text(double value, std::size_t decimals, Format... format) {
-    std::string text(330 + decimals, '\0');
-    const auto end = std::to_chars(text.data(), text.data() + text.size(), value, format...).ptr;
-    text.resize(static_cast<std::size_t>(end - text.data()));
+std::string format_number(double value, NumberForm form) {
+    std::string text;
+    append_number(text, value, form);
     return text;
 }
 
-}  // namespace
-
-std::string format_number(double value, NumberForm form) {
-    if (std::isnan(value)) return "nan";
-    if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-    // Shortest text that round-trips; general is %g style: 0.0001 rather than 1e-04, 1e-05 below that.
-    return form == NumberForm::general ? to_text(value, 0, std::chars_format::general) : to_text(value, 0);
-}
-
 std::string format_fixed(double value, int digits) {
-    return to_text(value, static_cast<std::size_t>(digits), std::chars_format::fixed, digits);
+    // Room for the longest result: 1e308 in fixed form has 309 digits before the point.
+    std::string text(330 + static_cast<std::size_t>(std::max(digits, 0)), '\0');
+    const auto end = std::to_chars(text.data(), text.data() + text.size(), value, std::chars_format::fixed, digits).ptr;
+    text.resize(static_cast<std::size_t>(end - text.data()));
+    return text;
 }
 
 std::string json_number(double value) { return std::isfinite(value) ? format_number(value) : "null"; }

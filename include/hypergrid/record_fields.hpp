@@ -65,15 +65,24 @@ std::string exact_text(const T& value) {
     }
 }
 
+/// Appends a field's value as JSON.
 template <class T>
-std::string json_text(const T& value, JsonForm form) {
+void append_json(std::string& out, const T& value, JsonForm form) {
     if constexpr (std::is_floating_point_v<T>) {
-        if (std::isfinite(value)) return format_number(value);
-        return form == JsonForm::exact ? json_string(format_number(value)) : "null";
+        if (std::isfinite(value)) {
+            append_number(out, value);
+        } else if (form == JsonForm::exact) {
+            out += '"';
+            append_number(out, value);
+            out += '"';
+        } else {
+            out += "null";
+        }
     } else if constexpr (std::is_integral_v<T>) {
-        return std::to_string(value);
+        char buffer[24];
+        out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, value).ptr);
     } else {
-        return json_string(to_string(value));
+        out += json_string(to_string(value));
     }
 }
 
@@ -122,10 +131,14 @@ std::string csv_row(const Record& record) {
 template <class Record>
 std::string json_object(const Record& record, JsonForm form) {
     std::string json = "{";
+    json.reserve(256);
     Record::fields(record, [&](const char* name, const auto& value, unsigned flags = field_flags::none) {
         if (form == JsonForm::summary && (flags & field_flags::bookkeeping)) return;
-        if (json.size() > 1) json += ", ";
-        json += json_string(name) + ": " + record_detail::json_text(value, form);
+        // Field names are identifiers: no escaping needed.
+        json += json.size() > 1 ? ", \"" : "\"";
+        json += name;
+        json += "\": ";
+        record_detail::append_json(json, value, form);
     });
     return json + "}";
 }

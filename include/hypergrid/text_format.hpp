@@ -16,6 +16,9 @@ enum class NumberForm {
 /// Shortest text that reads back as the same double ("0.0001", "0.4123456789012345", "nan", "inf").
 std::string format_number(double value, NumberForm form = NumberForm::general);
 
+/// format_number appended to `out`, without a temporary string (the journal writes one line per trial).
+void append_number(std::string& out, double value, NumberForm form = NumberForm::general);
+
 /// Fixed-point text with `digits` decimals ("1.2500").
 std::string format_fixed(double value, int digits);
 
