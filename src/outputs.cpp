@@ -19,10 +19,6 @@ void commit(io::AtomicFile& file) {
     file.commit();
 }
 
-std::string metrics_json(const Metrics& m) {
-    return "{\"cross_entropy\": " + json_number(m.cross_entropy) + ", \"accuracy\": " + json_number(m.accuracy) + "}";
-}
-
 std::string confusion_json(const Eigen::MatrixXi& confusion) {
     std::string json = "[";
     for (Eigen::Index i = 0; i < confusion.rows(); ++i) {
@@ -58,27 +54,52 @@ double peak_resident_mb() {
     return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
 }
 
-std::string format_summary_json(const RunSummary& s) {
-    std::string json = "{\n  \"version\": " + json_string(HYPERGRID_VERSION) + ",\n  \"ranks\": " +
-                       std::to_string(s.ranks) + ",\n  \"trials\": " + std::to_string(s.trials) +
-                       ",\n  \"finished\": " + std::to_string(s.finished) +
-                       ",\n  \"complete\": " + (s.complete ? "true" : "false") +
-                       ",\n  \"shard\": " + json_string(s.shard) +
-                       ",\n  \"config\": " + s.config_json + ",\n  \"best\": " + (s.best ? json_object(*s.best, JsonForm::summary) : "null");
-    if (s.final_model) {
-        json += ",\n  \"test\": " + metrics_json(s.final_model->test) +
-                ",\n  \"confusion_matrix\": " + confusion_json(s.final_model->confusion) +
-                ",\n  \"final_trained_ahead\": " + (s.final_trained_ahead ? "true" : "false");
+namespace {
+
+// summary.json's values, one overload per type a RunSummary field may have.
+void append_value(std::string& out, const std::string& text) { out += json_string(text); }
+void append_value(std::string& out, bool value) { out += value ? "true" : "false"; }
+void append_value(std::string& out, int value) { out += std::to_string(value); }
+void append_value(std::string& out, std::int64_t value) { out += std::to_string(value); }
+void append_value(std::string& out, double value) { out += json_number(value); }
+void append_value(std::string& out, std::nullptr_t) { out += "null"; }
+void append_value(std::string& out, const RunSummary::RawJson& json) { out += json.text; }
+void append_value(std::string& out, const TrialResult& r) { out += json_object(r, JsonForm::summary); }
+void append_value(std::string& out, const Eigen::MatrixXi& confusion) { out += confusion_json(confusion); }
+void append_value(std::string& out, const Metrics& m) {
+    out += "{\"cross_entropy\": " + json_number(m.cross_entropy) + ", \"accuracy\": " + json_number(m.accuracy) + "}";
+}
+void append_value(std::string& out, const RunSummary::Fixed<std::vector<double>>& list) {
+    out += '[';
+    for (std::size_t i = 0; i < list.values.size(); ++i) out += (i ? ", " : "") + format_fixed(list.values[i], list.decimals);
+    out += ']';
+}
+void append_value(std::string& out, const RunSummary::Fixed<std::vector<std::pair<std::string, double>>>& named) {
+    out += '{';
+    for (std::size_t i = 0; i < named.values.size(); ++i)
+        out += (i ? ", " : "") + json_string(named.values[i].first) + ": " + format_fixed(named.values[i].second, named.decimals);
+    out += '}';
+}
+template <class T>
+void append_value(std::string& out, const std::optional<T>& value) {
+    if (value) {
+        append_value(out, *value);
     } else {
-        json += ",\n  \"test\": null,\n  \"confusion_matrix\": null";
+        out += "null";
     }
-    json += ",\n  \"peak_memory_mb\": [";
-    for (std::size_t i = 0; i < s.peak_memory_mb.size(); ++i) json += (i ? ", " : "") + format_fixed(s.peak_memory_mb[i], 1);
-    json += "]";
-    json += ",\n  \"seconds\": {";
-    for (std::size_t i = 0; i < s.phase_seconds.size(); ++i)
-        json += (i ? ", " : "") + json_string(s.phase_seconds[i].first) + ": " + format_fixed(s.phase_seconds[i].second, 4);
-    return json + "}\n}\n";
+}
+
+}  // namespace
+
+std::string format_summary_json(const RunSummary& s) {
+    std::string json = "{";
+    s.fields([&](const char* name, const auto& value) {
+        json += json.size() > 1 ? ",\n  \"" : "\n  \"";
+        json += name;
+        json += "\": ";
+        append_value(json, value);
+    });
+    return json + "\n}\n";
 }
 
 void write_run_outputs(const std::filesystem::path& directory, const std::vector<TrialResult>& results,

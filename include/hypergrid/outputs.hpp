@@ -6,7 +6,9 @@
 #include "hypergrid/results.hpp"
 #include "hypergrid/training.hpp"
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +35,36 @@ struct RunSummary {
     std::int64_t finished = 0;     ///< trials with a result (fewer when stopped early or sharded)
     bool complete = true;          ///< false when a signal stopped the sweep: resume to finish it
     std::string shard = "0/1";
+
+    /// JSON text written as it is (the config, already JSON).
+    struct RawJson { const std::string& text; };
+    /// Numbers written with this many decimals (memory, timings).
+    template <class T> struct Fixed { const T& values; int decimals; };
+
+    /// summary.json's keys, in order: a new key is one line here. Values are written by their type
+    /// (format_summary_json): text, integers, booleans, doubles, optionals (null when empty),
+    /// records (their summary fields), Metrics, a confusion matrix, RawJson and Fixed lists.
+    template <class Visit>
+    void fields(Visit&& field) const {
+        field("version", std::string(HYPERGRID_VERSION));
+        field("ranks", ranks);
+        field("trials", trials);
+        field("finished", finished);
+        field("complete", complete);
+        field("shard", shard);
+        field("config", RawJson{config_json});
+        field("best", best);
+        if (final_model) {
+            field("test", final_model->test);
+            field("confusion_matrix", final_model->confusion);
+            field("final_trained_ahead", final_trained_ahead);
+        } else {
+            field("test", nullptr);
+            field("confusion_matrix", nullptr);
+        }
+        field("peak_memory_mb", Fixed<std::vector<double>>{peak_memory_mb, 1});
+        field("seconds", Fixed<std::vector<std::pair<std::string, double>>>{phase_seconds, 4});
+    }
 };
 
 /// This process's peak resident set size so far, in MiB.
