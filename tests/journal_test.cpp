@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -220,4 +221,64 @@ TEST_CASE("JournalWriter holds its lock against a second writer", "[journal]") {
     CHECK(read_journal(file, kHeader) == std::vector<TrialResult>{trial(0), trial(2)});
     { JournalWriter(file, kHeader).append({trial(3)}); }
     CHECK(read_journal(file, kHeader) == std::vector<TrialResult>{trial(0), trial(2), trial(3)});
+}
+
+TEST_CASE("journal_header fingerprints every setting that changes results, and nothing else", "[journal]") {
+    RunConfig base;
+    base.data.train.csv = "train.csv";
+    base.data.test.csv = "test.csv";
+    base.grid.epochs = {1, 2};
+    base.grid.alpha = {0.0, 0.01};
+    base.grid.learning_rate = {0.1};
+    base.grid.batch_size = {8};
+    const std::vector<std::uint64_t> digests{11, 22};
+    const auto print = [&](const RunConfig& config) { return journal_header(config, digests, 4, 0, 1).fingerprint; };
+    const std::string fingerprint = print(base);
+
+    // A journal of the same sweep under another name, place or schedule still resumes.
+    const std::vector<std::function<void(RunConfig&)>> same{
+        [](RunConfig& c) { c.file = "elsewhere/config.toml"; },
+        [](RunConfig& c) { c.data.train.csv = "copy/train.csv"; },  // the data counts by its digest
+        [](RunConfig& c) { c.run.output = "other"; },
+        [](RunConfig& c) { c.run.models_per_unit = 1; },
+        [](RunConfig& c) { c.run.dynamic_schedule = false; },
+    };
+    for (std::size_t i = 0; i < same.size(); ++i) {
+        RunConfig changed = base;
+        same[i](changed);
+        INFO("same sweep " << i);
+        CHECK(print(changed) == fingerprint);
+    }
+    // Every setting that changes a trial's numbers, or which trials exist, changes the fingerprint.
+    const std::vector<std::function<void(RunConfig&)>> other{
+        [](RunConfig& c) { c.data.scale = 255.0; },
+        [](RunConfig& c) { c.data.validation_fraction = 0.25; },
+        [](RunConfig& c) { c.data.limit_train = 100; },
+        [](RunConfig& c) { c.data.limit_test = 100; },
+        [](RunConfig& c) { c.run.seed = 2; },
+        [](RunConfig& c) { c.grid.epochs = {2, 1}; },
+        [](RunConfig& c) { c.grid.alpha.push_back(0.1); },
+        [](RunConfig& c) { c.grid.learning_rate = {0.2}; },
+        [](RunConfig& c) { c.grid.batch_size = {16}; },
+        [](RunConfig& c) { c.grid.random = true; },
+    };
+    std::set<std::string> seen{fingerprint};
+    for (std::size_t i = 0; i < other.size(); ++i) {
+        RunConfig changed = base;
+        other[i](changed);
+        INFO("other sweep " << i);
+        CHECK(seen.insert(print(changed)).second);
+    }
+    RunConfig random = base;
+    random.grid.random = true;
+    random.grid.samples = 5;
+    for (const auto& change : std::vector<std::function<void(RunConfig&)>>{
+             [](RunConfig& c) { c.grid.samples = 6; }, [](RunConfig& c) { c.grid.search_seed = 3; },
+             [](RunConfig& c) { c.grid.ranges[1] = AxisRange{0.001, 0.1, true}; },
+             [](RunConfig& c) { c.grid.ranges[1] = AxisRange{0.001, 0.1, false}; }}) {
+        RunConfig changed = random;
+        change(changed);
+        CHECK(seen.insert(print(changed)).second);
+    }
+    CHECK(journal_header(base, {11, 23}, 4, 0, 1).fingerprint != fingerprint);  // other data
 }
