@@ -3,6 +3,7 @@
 /// fails in a second with "<file>:<line>: <key>: <what>" instead of hours into a grid search.
 
 #include "hypergrid/config.hpp"
+#include "hypergrid/config_fields.hpp"
 
 #include "hypergrid/errors.hpp"
 #include "hypergrid/text_format.hpp"
@@ -509,6 +510,48 @@ void append_json_source(std::string& out, const DataSource& source) {
     out += '}';
 }
 
+void append_json_value(std::string& out, const DataSource& source) { append_json_source(out, source); }
+void append_json_value(std::string& out, const std::string& text) { append_json_string(out, text); }
+void append_json_value(std::string& out, const std::optional<double>& value) {
+    if (value) {
+        append_json_number(out, *value);
+    } else {
+        out += "null";
+    }
+}
+template <class T>
+void append_json_value(std::string& out, const std::vector<T>& values) { append_json_array(out, values); }
+template <class T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
+void append_json_value(std::string& out, T value) { append_json_number(out, value); }
+
+/// Writes describe_config's settings whose flags match `only` (all when 0) as compact JSON;
+/// a section with nothing to write is left out.
+struct ConfigJsonWriter {
+    std::string& out;
+    unsigned only = 0;
+
+    template <class Body>
+    void section(const char* name, Body&& body) {
+        const std::size_t before = out.size();
+        append_json_key(out, name);
+        out += '{';
+        const std::size_t opened = out.size();
+        body();
+        if (only != 0 && out.size() == opened) {
+            out.resize(before);
+        } else {
+            out += '}';
+        }
+    }
+
+    template <class T>
+    void operator()(const char* name, const T& value, unsigned flags) {
+        if (only != 0 && !(flags & only)) return;
+        append_json_key(out, name);
+        append_json_value(out, value);
+    }
+};
+
 }  // namespace
 
 RunConfig load_config(const std::filesystem::path& file) {
@@ -525,85 +568,15 @@ RunConfig load_config(const std::filesystem::path& file) {
 }
 
 std::string config_to_json(const RunConfig& config) {
-    const DataConfig& data = config.data;
-    const GridConfig& grid = config.grid;
-    const RunSettings& run = config.run;
     std::string out = "{";
+    describe_config(config, ConfigJsonWriter{out});
+    return out + '}';
+}
 
-    append_json_key(out, "data");
-    out += '{';
-    append_json_key(out, "train");
-    append_json_source(out, data.train);
-    append_json_key(out, "test");
-    append_json_source(out, data.test);
-    append_json_key(out, "scale");
-    if (data.scale) {
-        append_json_number(out, *data.scale);
-    } else {
-        out += "null";  // the default depends on the file type, decided when the data is read
-    }
-    append_json_key(out, "validation_fraction");
-    append_json_number(out, data.validation_fraction);
-    append_json_key(out, "limit_train");
-    append_json_number(out, data.limit_train);
-    append_json_key(out, "limit_test");
-    append_json_number(out, data.limit_test);
-    out += '}';
-
-    append_json_key(out, "grid");
-    out += '{';
-    append_json_key(out, "epochs");
-    append_json_array(out, grid.epochs);
-    append_json_key(out, "alpha");
-    append_json_array(out, grid.alpha);
-    append_json_key(out, "learning_rate");
-    append_json_array(out, grid.learning_rate);
-    append_json_key(out, "batch_size");
-    append_json_array(out, grid.batch_size);
-    out += '}';
-
-    append_json_key(out, "search");
-    out += '{';
-    append_json_key(out, "mode");
-    append_json_string(out, grid.random ? "random" : "grid");
-    if (grid.random) {
-        append_json_key(out, "samples");
-        append_json_number(out, grid.samples);
-        append_json_key(out, "seed");
-        append_json_number(out, grid.search_seed);
-        append_json_key(out, "ranges");
-        out += '{';
-        const char* const names[] = {"epochs", "alpha", "learning_rate", "batch_size"};
-        for (std::size_t axis = 0; axis < 4; ++axis) {
-            if (!grid.ranges[axis]) continue;
-            append_json_key(out, names[axis]);
-            out += '{';
-            append_json_key(out, "start");
-            append_json_number(out, grid.ranges[axis]->start);
-            append_json_key(out, "stop");
-            append_json_number(out, grid.ranges[axis]->stop);
-            append_json_key(out, "scale");
-            append_json_string(out, grid.ranges[axis]->log ? "log" : "linear");
-            out += '}';
-        }
-        out += '}';
-    }
-    out += '}';
-
-    append_json_key(out, "run");
-    out += '{';
-    append_json_key(out, "seed");
-    append_json_number(out, run.seed);
-    append_json_key(out, "output");
-    append_json_string(out, run.output.string());
-    append_json_key(out, "models_per_unit");
-    append_json_number(out, run.models_per_unit);
-    append_json_key(out, "schedule");
-    append_json_string(out, run.dynamic_schedule ? "dynamic" : "static");
-    out += '}';
-
-    out += '}';
-    return out;
+std::string results_settings_json(const RunConfig& config) {
+    std::string out = "{";
+    describe_config(config, ConfigJsonWriter{out, config_flags::results});
+    return out == "{" ? std::string() : out + '}';
 }
 
 }  // namespace hypergrid

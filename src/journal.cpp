@@ -1,6 +1,7 @@
 #include "hypergrid/journal.hpp"
 #include "hypergrid/fault.hpp"
 
+#include "hypergrid/config_fields.hpp"
 #include "hypergrid/digest.hpp"
 #include "hypergrid/errors.hpp"
 #include "hypergrid/text_format.hpp"
@@ -50,6 +51,7 @@ std::string fingerprint(const std::string& text, const std::vector<std::pair<con
 
 JournalHeader journal_header(const RunConfig& config, const std::vector<std::uint64_t>& data_digests,
                              std::int64_t trials, int shard, int shards) {
+    // The text of format 3, frozen: it covers the settings flagged config_flags::results_v3.
     const DataConfig& data = config.data;
     const GridConfig& grid = config.grid;
     std::string settings = "scale=" + (data.scale ? format_number(*data.scale) : std::string("default")) +
@@ -69,6 +71,9 @@ JournalHeader journal_header(const RunConfig& config, const std::vector<std::uin
         for (const auto& range : grid.ranges)
             if (range) settings += " range=" + format_number(range->start) + ":" + format_number(range->stop) + (range->log ? ":log" : "");
     }
+    // Settings added since format 3 (config_flags::results); none yet, so format-3 fingerprints hold.
+    const std::string added = results_settings_json(config);
+    if (!added.empty()) settings += " " + added;
     JournalHeader header;
     header.fingerprint = fingerprint(settings, {{data_digests.data(), data_digests.size() * sizeof(std::uint64_t)}});
     header.trials = trials;

@@ -1,6 +1,7 @@
 // Tests for the journal: its fingerprint, header checks, torn and corrupt lines, and the lock against
 // a second writer (the kill/resume behaviour is tested end to end by tests/scripts/test_resume.sh).
 
+#include "hypergrid/config_fields.hpp"
 #include "hypergrid/errors.hpp"
 #include "hypergrid/journal.hpp"
 #include "support/temp_dir.hpp"
@@ -281,4 +282,8 @@ TEST_CASE("journal_header fingerprints every setting that changes results, and n
         CHECK(seen.insert(print(changed)).second);
     }
     CHECK(journal_header(base, {11, 23}, 4, 0, 1).fingerprint != fingerprint);  // other data
+
+    // No setting is flagged config_flags::results yet: fingerprints are those of format 3.
+    CHECK(results_settings_json(base).empty());
+    CHECK(results_settings_json(random).empty());
 }
