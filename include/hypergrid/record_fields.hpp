@@ -40,8 +40,9 @@ enum class JsonForm {
 /// Reads a number's text as written by format_number ("nan", "inf", "-inf" included); false if it is not one.
 bool parse_value(const std::string& text, double& value);
 
-/// Reads an integer's whole text; false if it is not one or does not fit.
-template <class T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
+/// Reads an integer's whole text; false if it is not one or does not fit. (No bool: a flag field
+/// is an enum with names, so its CSV and JSON say what it means.)
+template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
 bool parse_value(const std::string& text, T& value) {
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     return error == std::errc() && end == text.data() + text.size();
