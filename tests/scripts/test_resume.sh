@@ -112,10 +112,13 @@ interrupt() {
     KILLED_WITH=$n
 }
 
-# resume NP OUT WHAT: --resume must end as the uninterrupted run did.
+# resume NP OUT WHAT: --resume must end as the uninterrupted run did, with no temporary left behind.
 resume() {
     run_hypergrid "$1" run "$CONFIG" --output "$2" --resume >"$2.resume.log" 2>&1 ||
         { soft_fail "$3: --resume failed: $(tail -2 "$2.resume.log")"; return 0; }
+    local stale
+    stale=$(find "$2" -name '.*.hypergrid-tmp.*')
+    [[ -z $stale ]] || soft_fail "$3: temporaries a killed run left are still there after --resume: $stale"
     same_results "$REF" "$2" "$3"
 }
 
