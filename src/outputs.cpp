@@ -72,6 +72,7 @@ std::string format_summary_json(const RunSummary& s) {
                        ",\n  \"finished\": " + std::to_string(s.finished) +
                        ",\n  \"complete\": " + (s.complete ? "true" : "false") +
                        ",\n  \"shard\": " + json_string(s.shard) +
+                       ",\n  \"isa\": " + json_string(s.isa) +
                        ",\n  \"config\": " + s.config_json + ",\n  \"best\": " + (s.best ? trial_json(*s.best) : "null");
     if (s.final_model) {
         json += ",\n  \"test\": " + metrics_json(s.final_model->test) +

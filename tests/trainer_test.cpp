@@ -3,7 +3,7 @@
 
 #include "hypergrid/plan.hpp"
 #include "hypergrid/shuffle.hpp"
-#include "hypergrid/trainer.hpp"
+#include "hypergrid/sgd_trainer.hpp"
 #include "hypergrid/training.hpp"
 #include "support/synthetic.hpp"
 

@@ -33,6 +33,7 @@ struct RunSummary {
     std::int64_t finished = 0;     ///< trials with a result (fewer when stopped early or sharded)
     bool complete = true;          ///< false when a signal stopped the sweep: resume to finish it
     std::string shard = "0/1";
+    std::string isa;               ///< the kernel level rank 0 ran (kernels.hpp): v4, v3 or baseline
 };
 
 /// This process's peak resident set size so far, in MiB.
