@@ -60,7 +60,19 @@ using UnalignedVec = float __attribute__((vector_size(kLanes * sizeof(float)), a
 
 inline Vec load(const float* p) { return *reinterpret_cast<const UnalignedVec*>(p); }
 inline void store(float* p, Vec v) { *reinterpret_cast<UnalignedVec*>(p) = v; }
-inline Vec splat(float s) { return Vec{} + s; }
+/// s in every lane. Not Vec{} + s: without contraction or fast-math the compiler must keep that add
+/// (0 + -0 is +0), one more instruction beside every FMA of the inner loops.
+inline Vec splat(float s) {
+#if defined(__AVX512F__)
+    return _mm512_set1_ps(s);
+#elif defined(__AVX__)
+    return _mm256_set1_ps(s);
+#elif defined(__SSE__)
+    return _mm_set1_ps(s);
+#else
+    return s - Vec{};  // exact for every s, so the compiler may fold it to a broadcast
+#endif
+}
 
 /// a b + c, rounded once where the level has FMA (the files are compiled with -ffp-contract=off, so
 /// the compiler fuses nothing on its own: which operations are fused is written here, the same at
@@ -118,17 +130,28 @@ inline Vec exp(Vec in) {
     return max(in, y * __builtin_bit_cast(Vec, exponent));
 }
 
-/// Row i of the examples: in place, through the index when there is one.
-inline const float* row(const Examples& x, std::int64_t dims, std::int64_t i) {
-    return x.features + (x.index ? static_cast<std::int64_t>(x.index[i]) : i) * dims;
-}
+/// Examples stored one after another (an evaluation chunk): row i.
+struct ContiguousRows {
+    const float* data;
+    std::int64_t d;
+    const float* operator[](std::int64_t i) const { return data + i * d; }
+};
+
+/// Examples picked by index (a mini-batch read in place, no copy): row i. A type of its own, not a
+/// branch on the index in the inner loops.
+struct IndexedRows {
+    const float* data;
+    std::int64_t d;
+    const std::uint32_t* index;
+    const float* operator[](std::int64_t i) const { return data + static_cast<std::int64_t>(index[i]) * d; }
+};
 
 // scores(i, c0..) = bias(c0..) + sum_k x_i(k) W(k, c0..) for the E examples from i0 and V vectors of columns.
-template <int E, int V>
-void scores_block(const float* W, const float* bias, const Examples& X, std::int64_t i0, std::int64_t d,
+template <int E, int V, class Rows>
+void scores_block(const float* W, const float* bias, const Rows& X, std::int64_t i0, std::int64_t d,
                   std::int64_t P, std::int64_t c0, float* scores) {
     const float* x[E];
-    for (int e = 0; e < E; ++e) x[e] = row(X, d, i0 + e);
+    for (int e = 0; e < E; ++e) x[e] = X[i0 + e];
     Vec acc[E][V];
     for (int v = 0; v < V; ++v) {
         const Vec b = load(bias + c0 + v * kLanes);
@@ -171,10 +194,10 @@ void block_of(std::int64_t rest, Block&& block, std::integer_sequence<int, Ns...
     ((rest == Ns + 1 ? block(std::integral_constant<int, Ns + 1>{}) : void()), ...);
 }
 
-/// scores (m x P, row-major) = X^T W + bias for the m = X.count examples.
-void compute_scores(const float* W, const float* bias, const Examples& X, std::int64_t d, std::int64_t P,
-                    float* scores) {
-    const std::int64_t m = X.count;
+/// scores (m x P, row-major) = X^T W + bias for m examples.
+template <class Rows>
+void compute_scores(const float* W, const float* bias, const Rows& X, std::int64_t m, std::int64_t d,
+                    std::int64_t P, float* scores) {
     for_each_panel(P, [&](std::int64_t c0, auto width) {
         constexpr int V = decltype(width)::value;
         constexpr int E = rows_per_block(V);
@@ -186,8 +209,8 @@ void compute_scores(const float* W, const float* bias, const Examples& X, std::i
 }
 
 // W(k.., c0..) = decay(c0..) * W(k.., c0..) - sum_i x_i(k..) G(i, c0..) for R rows and V vectors.
-template <int R, int V>
-void update_block(float* W, const float* decay, const Examples& X, const float* G, std::int64_t d, std::int64_t P,
+template <int R, int V, class Rows>
+void update_block(float* W, const float* decay, const Rows& X, const float* G, std::int64_t m, std::int64_t P,
                   std::int64_t k, std::int64_t c0) {
     Vec acc[R][V];
     for (int v = 0; v < V; ++v) {
@@ -195,8 +218,8 @@ void update_block(float* W, const float* decay, const Examples& X, const float* 
         for (int r = 0; r < R; ++r) acc[r][v] = s * load(W + (k + r) * P + c0 + v * kLanes);
     }
 #pragma GCC unroll 4
-    for (std::int64_t i = 0; i < X.count; ++i) {
-        const float* x = row(X, d, i) + k;
+    for (std::int64_t i = 0; i < m; ++i) {
+        const float* x = X[i] + k;
         Vec g[V];
         for (int v = 0; v < V; ++v) g[v] = load(G + i * P + c0 + v * kLanes);
         for (int r = 0; r < R; ++r)
@@ -207,14 +230,15 @@ void update_block(float* W, const float* decay, const Examples& X, const float* 
 }
 
 /// W = decay (per column) * W - X G, with G (m x P, row-major) already scaled by the step size.
-void update_weights(float* W, const float* decay, const Examples& X, const float* G, std::int64_t d,
+template <class Rows>
+void update_weights(float* W, const float* decay, const Rows& X, const float* G, std::int64_t m, std::int64_t d,
                     std::int64_t P) {
     for_each_panel(P, [&](std::int64_t c0, auto width) {
         constexpr int V = decltype(width)::value;
         constexpr int R = rows_per_block(V);
         std::int64_t k = 0;
-        for (; k + R <= d; k += R) update_block<R, V>(W, decay, X, G, d, P, k, c0);
-        block_of(d - k, [&](auto rows) { update_block<decltype(rows)::value, V>(W, decay, X, G, d, P, k, c0); },
+        for (; k + R <= d; k += R) update_block<R, V>(W, decay, X, G, m, P, k, c0);
+        block_of(d - k, [&](auto rows) { update_block<decltype(rows)::value, V>(W, decay, X, G, m, P, k, c0); },
                  std::make_integer_sequence<int, R - 1>{});
     });
 }
@@ -247,10 +271,11 @@ float segment_sum(const float* z, std::int64_t n) {
     return sum;
 }
 
-void sgd_step(const Shape& s, float* weights, float* bias, const float* decay, const float* step_size,
-              const Examples& batch, float* scores) {
+template <class Rows>
+void sgd_step_on(const Rows& rows, const Shape& s, float* weights, float* bias, const float* decay,
+                 const float* step_size, const Examples& batch, float* scores) {
     const std::int64_t m = batch.count, P = s.padded, width = s.models * s.classes;
-    compute_scores(weights, bias, batch, s.dims, P, scores);
+    compute_scores(weights, bias, rows, m, s.dims, P, scores);
     // Numerically stable softmax per model and example: shift by the maximum, exponentiate the whole
     // block at once, then normalise. Each step is done in the same order for every model.
     shift_by_segment_max(s, scores, m, nullptr);
@@ -273,13 +298,24 @@ void sgd_step(const Shape& s, float* weights, float* bias, const float* decay, c
     for (std::int64_t i = 0; i < m; ++i)
         for (std::int64_t j = 0; j < P; ++j) bias[j] -= scores[i * P + j];
     // W <- (1 - lr alpha) W - lr/m X_b (P - Y)^T, the decay applied to the old W, as the rule says.
-    update_weights(weights, decay, batch, scores, s.dims, P);
+    update_weights(weights, decay, rows, scores, m, s.dims, P);
+}
+
+void sgd_step(const Shape& s, float* weights, float* bias, const float* decay, const float* step_size,
+              const Examples& batch, float* scores) {
+    if (batch.index)  // the trainer's mini-batches: read in place through the epoch's order
+        sgd_step_on(IndexedRows{batch.features, s.dims, batch.index}, s, weights, bias, decay, step_size, batch, scores);
+    else
+        sgd_step_on(ContiguousRows{batch.features, s.dims}, s, weights, bias, decay, step_size, batch, scores);
 }
 
 void evaluate(const Shape& s, const float* weights, const float* bias, const Examples& chunk, float* scores,
               float* exp_sums, float* label_scores, std::int64_t* argmax) {
     const std::int64_t n = chunk.count, P = s.padded;
-    compute_scores(weights, bias, chunk, s.dims, P, scores);
+    if (chunk.index)
+        compute_scores(weights, bias, IndexedRows{chunk.features, s.dims, chunk.index}, n, s.dims, P, scores);
+    else
+        compute_scores(weights, bias, ContiguousRows{chunk.features, s.dims}, n, s.dims, P, scores);
     shift_by_segment_max(s, scores, n, argmax);
     for (std::int64_t i = 0; i < n; ++i) {
         const std::int32_t label = chunk.labels[chunk.index ? chunk.index[i] : i];
