@@ -1,7 +1,8 @@
 // Single-core float32 throughput of this machine, as a yardstick for hypergrid's effective GFLOP/s.
 //
-//   g++ -O3 -march=native -ffp-contract=fast -std=c++17 -I/usr/include/eigen3 -Isrc bench/gemm_probe.cpp -o gemm_probe
-//   ./gemm_probe
+//   g++ -O3 -march=native -std=c++17 -I/usr/include/eigen3 -Iinclude bench/gemm_probe.cpp build/libhypergrid_lib.a \
+//       -o gemm_probe
+//   ./gemm_probe          (HYPERGRID_ISA=v3 ./gemm_probe times another kernel level)
 //
 // Measures (one thread, EIGEN_DONT_PARALLELIZE):
 //   - the FMA peak: independent chains of vector FMAs, no memory traffic, with AVX-512 and with AVX2
@@ -12,10 +13,11 @@
 //       forward:  S = W^T X   (kc x d) * (d x m)
 //       update:   W -= X S^T  (d x m) * (m x kc)
 //     for k c = 90 (a unit of 9 models) and k c = 10 (a single model);
-//   - hypergrid's own kernels (src/sgd_kernels.hpp), both products of a step, as its trainer calls
-//     them: the mini-batch read in place from 48,000 examples in a shuffled order, the k c columns
-//     padded to whole vectors (96 and 16 with AVX-512); flops counted on the k c columns, as for the
-//     Eigen figures, so the padding counts as lost time.
+//   - hypergrid's own SGD step (the active level of include/hypergrid/kernels.hpp: both products and
+//     the softmax between them), as its trainer calls it: the mini-batch read in place from 48,000
+//     examples in a shuffled order, the k c columns padded to 16 floats (96 and 16); flops counted on
+//     the k c columns and the two products only, as for the Eigen figures, so the padding and the
+//     softmax count as lost time.
 // Prints one JSON line; every figure is the best of several timed repetitions, in GFLOP/s (1e9 flop/s,
 // one FMA counted as 2 flops).
 #ifndef EIGEN_DONT_PARALLELIZE
@@ -24,7 +26,7 @@
 #include <Eigen/Dense>
 #include <immintrin.h>
 
-#include "sgd_kernels.hpp"
+#include "hypergrid/kernels.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -134,30 +136,33 @@ StepShapes step_shapes(int d, int kc, int m) {
     return r;
 }
 
-// hypergrid's step kernels: scores = X_b W + b, then W = decay W - X_b^T G, one mini-batch per call,
-// the batches taken in turn from a shuffled order of n examples (as the trainer reads them).
+// hypergrid's SGD step, one mini-batch per call, the batches taken in turn from a shuffled order of
+// n examples (as the trainer reads them).
 double hypergrid_step(int d, int kc, int m) {
     namespace k = hypergrid::kernels;
-    const std::int64_t n = 48000, P = k::padded_width(kc);
+    const std::int64_t n = 48000, P = k::padded_width(kc), classes = 10;
     std::vector<float> examples(static_cast<std::size_t>(n * d));
     std::mt19937 random(1);
     std::uniform_int_distribution<int> pixel(-255, 255);  // about half zeros, like Fashion-MNIST
     for (float& x : examples) x = static_cast<float>(std::max(0, pixel(random))) / 255.0F;
+    std::vector<std::int32_t> labels(static_cast<std::size_t>(n));
+    for (std::int32_t& label : labels) label = static_cast<std::int32_t>(random() % classes);
     std::vector<std::uint32_t> order(static_cast<std::size_t>(n));
     std::iota(order.begin(), order.end(), 0U);
     std::shuffle(order.begin(), order.end(), random);
-    std::vector<float> W(static_cast<std::size_t>(d * P), 0.01F), bias(static_cast<std::size_t>(P), 0.0F),
-        decay(static_cast<std::size_t>(P), 0.9999F), scores(static_cast<std::size_t>(m * P)),
-        G(static_cast<std::size_t>(m * P), 1e-6F);
+    std::vector<float> W(static_cast<std::size_t>(d * P), 0.0F), bias(static_cast<std::size_t>(P), 0.0F),
+        decay(static_cast<std::size_t>(P), 0.9999F), step_size(static_cast<std::size_t>(P), 1e-3F),
+        scratch(static_cast<std::size_t>(m * P));
+    const k::Table& table = k::active_table();
+    const k::Shape shape{d, P, kc / classes, classes};
     std::int64_t first = 0;
     const double gflops = best_gflops(4.0 * d * kc * m, [&] {
         if (first + m > n) first = 0;
-        const k::IndexedRows batch{examples.data(), d, order.data() + first};
-        k::compute_scores(W.data(), bias.data(), batch, d, P, m, scores.data());
-        k::update_weights(W.data(), decay.data(), batch, G.data(), d, P, m);
+        const k::Examples batch{examples.data(), labels.data(), order.data() + first, m};
+        table.sgd_step(shape, W.data(), bias.data(), decay.data(), step_size.data(), batch, scratch.data());
         first += m;
     });
-    if (!std::isfinite(W[0] + scores[0])) std::puts("");
+    if (!std::isfinite(W[0] + scratch[0])) std::puts("");
     return gflops;
 }
 
@@ -196,6 +201,7 @@ int main() {
     json += "\"eigen\": \"" + std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
             std::to_string(EIGEN_MINOR_VERSION) + "\"";
     json += ", \"simd\": \"" + std::string(Eigen::SimdInstructionSetsInUse()) + "\"";
+    json += ", \"kernels\": \"" + std::string(hypergrid::kernels::active_table().name) + "\"";
     json += ", \"fma_avx512_gflops\": " + gflops_or_null(avx512);
     json += ", \"fma_avx2_gflops\": " + gflops_or_null(avx2);
     json += ", \"fma_peak_gflops\": " + gflops_or_null(peak);

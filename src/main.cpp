@@ -9,6 +9,7 @@
 #include "hypergrid/html_report.hpp"
 #include "hypergrid/io/atomic_file.hpp"
 #include "hypergrid/journal.hpp"
+#include "hypergrid/kernels.hpp"
 #include "hypergrid/leg_timeline.hpp"
 #include "hypergrid/node_shared_data.hpp"
 #include "hypergrid/outputs.hpp"
@@ -168,6 +169,7 @@ void finish(const hg::RunConfig& config, const hg::SweepProgress& progress, cons
     }
     hg::enter_phase("outputs");
     summary.config_json = hg::config_to_json(config);
+    summary.isa = hg::kernels::active_table().name;
     summary.trials = progress.total();
     summary.finished = progress.done();
     summary.phase_seconds = clock.laps();
@@ -208,6 +210,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     cluster.agree([&] {
         config = load_run_config(options);
         std::tie(shard, shards) = parse_shard(options.shard);
+        hg::kernels::active_table();  // each rank picks the widest level of its CPU, or HYPERGRID_ISA's
         if (!cluster.is_root()) return;
         hg::prepare_output_directory(config.run.output);
         if (!options.resume && std::filesystem::exists(journal_path(config)))
@@ -262,7 +265,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
              << done_ids.size() << " already in the journal) in " << plan.size() << " units (" << legs.size()
              << " legs) on " << cluster.size() << " ranks; " << data.split.train.count << " train, " << data.split.validation.count << " validation, "
              << data.test.count << " test examples, " << data.split.train.dims << " features, " << data.classes
-             << " classes" << std::endl;
+             << " classes; kernels " << hg::kernels::active_table().name << std::endl;
 
     // 5. Sweep: results stream to rank 0, which journals them at once. Ranks left without units at
     //    the end train the final model ahead, for the best trial so far.

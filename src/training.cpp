@@ -1,7 +1,7 @@
 #include "hypergrid/training.hpp"
 
 #include "hypergrid/fault.hpp"
-#include "hypergrid/trainer.hpp"
+#include "hypergrid/sgd_trainer.hpp"
 
 #include <chrono>
 #include <cmath>

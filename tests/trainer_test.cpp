@@ -3,7 +3,7 @@
 
 #include "hypergrid/plan.hpp"
 #include "hypergrid/shuffle.hpp"
-#include "hypergrid/trainer.hpp"
+#include "hypergrid/sgd_trainer.hpp"
 #include "hypergrid/training.hpp"
 #include "support/synthetic.hpp"
 
@@ -38,7 +38,7 @@ void reference_step(Reference& model, const DatasetView& train, const std::vecto
     model.bias -= spec.learning_rate * gb;
 }
 
-/// Mini-batch SGD from zero as trainer.hpp specifies it, in double: epoch e visits
+/// Mini-batch SGD from zero as sgd_trainer.hpp specifies it, in double: epoch e visits
 /// epoch_permutation(seed, e) in batches of batch_size, the last partial batch kept.
 Reference reference_sgd(const DatasetView& train, int classes, std::int64_t batch_size, const ModelSpec& spec,
                         std::uint64_t seed, int epochs) {

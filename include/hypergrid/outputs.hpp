@@ -35,6 +35,7 @@ struct RunSummary {
     std::int64_t finished = 0;     ///< trials with a result (fewer when stopped early or sharded)
     bool complete = true;          ///< false when a signal stopped the sweep: resume to finish it
     std::string shard = "0/1";
+    std::string isa;               ///< the kernel level rank 0 ran (kernels.hpp): v4, v3 or baseline
 
     /// JSON text written as it is (the config, already JSON).
     struct RawJson { const std::string& text; };
@@ -52,6 +53,7 @@ struct RunSummary {
         field("finished", finished);
         field("complete", complete);
         field("shard", shard);
+        field("isa", isa);
         field("config", RawJson{config_json});
         field("best", best);
         if (final_model) {

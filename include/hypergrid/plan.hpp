@@ -112,7 +112,7 @@ Packing packing_for(int ranks, double final_scale = 0);
 /// `models_per_unit` (sizes from chunk_sizes). Groups are split further as `packing` says, the
 /// largest chunk first (ties: the largest batch size), so that every rank gets work. The packing
 /// changes no result: a model's arithmetic is the same whatever models train beside it (see
-/// trainer.hpp). Tracks outside the filter's shard and tracks whose trials are all done are left
+/// sgd_trainer.hpp). Tracks outside the filter's shard and tracks whose trials are all done are left
 /// out; a unit stops at the last epoch count it still owes.
 ///
 /// The plan is compact: one id per owed track and a few numbers per unit; unit() builds a unit's

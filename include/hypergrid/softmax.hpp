@@ -40,7 +40,7 @@ double softmax_cost_gradient(const Eigen::MatrixXd& weights, const Eigen::Vector
                              double alpha, Eigen::MatrixXd* weights_gradient, Eigen::VectorXd* bias_gradient);
 
 /// k models side by side in the layout the SGD kernels use: W row-major d x P with model m in columns
-/// [m c, (m + 1) c), P = k c padded to whole vectors (padding columns zero), bias of length P.
+/// [m c, (m + 1) c), P = k c padded to kernels::kPadding columns (padding zero), bias of length P.
 using StackedWeights = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 /// Metrics of the k = alphas.size() models in `weights`/`bias` (stacked layout) on `data`. Every

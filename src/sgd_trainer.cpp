@@ -1,9 +1,9 @@
-#include "hypergrid/trainer.hpp"
+#include "hypergrid/sgd_trainer.hpp"
 
 #include "hypergrid/shuffle.hpp"
-#include "sgd_kernels.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -11,7 +11,7 @@ namespace hypergrid {
 
 SideBySideTrainer::SideBySideTrainer(const DatasetView& train, int classes, int batch_size,
                                      std::vector<ModelSpec> models, std::uint64_t seed)
-    : train_(train), classes_(classes), batch_size_(std::min<Eigen::Index>(batch_size, train.count)),
+    : kernels_(kernels::active_table()), train_(train), classes_(classes), batch_size_(std::min<Eigen::Index>(batch_size, train.count)),
       models_(std::move(models)), seed_(seed), width_(static_cast<Eigen::Index>(models_.size()) * classes_) {
     const Eigen::Index padded = kernels::padded_width(width_);
     weights_.setZero(train.dims, padded);
@@ -21,10 +21,10 @@ SideBySideTrainer::SideBySideTrainer(const DatasetView& train, int classes, int 
     for (std::size_t k = 0; k < models_.size(); ++k) {
         alphas_.push_back(models_[k].alpha);
         const auto columns = Eigen::seqN(static_cast<Eigen::Index>(k) * classes_, classes_);
-        decay_(columns).setConstant(static_cast<float>(1.0 - models_[k].learning_rate * models_[k].alpha));
+        // 1 - lr alpha rounded once, as the builds that let the compiler fuse it did
+        decay_(columns).setConstant(static_cast<float>(std::fma(-models_[k].learning_rate, models_[k].alpha, 1.0)));
         step_size_(columns).setConstant(static_cast<float>(models_[k].learning_rate));
     }
-    batch_labels_.resize(static_cast<std::size_t>(batch_size_));
     scores_.setZero(batch_size_, padded);
 }
 
@@ -33,41 +33,16 @@ void SideBySideTrainer::run_epoch(std::int64_t epoch, const std::function<void()
     std::int64_t steps = 0;
     for (std::int64_t first = 0; first < train_.count; first += batch_size_) {
         const Eigen::Index m = std::min<Eigen::Index>(batch_size_, train_.count - first);
-        const std::uint32_t* batch = order.data() + first;
-        for (Eigen::Index j = 0; j < m; ++j) batch_labels_[static_cast<std::size_t>(j)] = train_.labels[batch[j]];
-        step(batch, m);
+        step(order.data() + first, m);
         if (poll && ++steps % kPollSteps == 0) poll();
     }
 }
 
 void SideBySideTrainer::step(const std::uint32_t* batch, Eigen::Index m) {
-    const Eigen::Index d = weights_.rows();
-    const Eigen::Index padded = weights_.cols();
-    const auto models = static_cast<Eigen::Index>(models_.size());
-    float* scores = scores_.data();
-    const kernels::IndexedRows examples{train_.features, d, batch};  // the batch read in place
-    kernels::compute_scores(weights_.data(), bias_.data(), examples, d, padded, m, scores);
-    // Numerically stable softmax per model and example: shift by the maximum, exponentiate the whole
-    // block at once, then normalise. Each step is done in the same order for every model.
-    kernels::shift_by_segment_max(scores, m, padded, models, classes_);
-    kernels::exp_in_place(scores, m * padded);
-    // scores becomes lr/m (P - Y): each model's step size folded into its gradient columns.
-    const float inverse_batch = 1.0F / static_cast<float>(m);
-    for (Eigen::Index i = 0; i < m; ++i) {
-        float* row = scores + i * padded;
-        for (Eigen::Index k = 0; k < models; ++k) {
-            float* p = row + k * classes_;
-            const float step = step_size_(k * classes_) * inverse_batch;
-            const float scale = step / kernels::segment_sum(p, classes_);
-            for (Eigen::Index j = 0; j < classes_; ++j) p[j] *= scale;
-            p[batch_labels_[static_cast<std::size_t>(i)]] -= step;
-        }
-        std::fill(row + width_, row + padded, 0.0F);  // padding columns take no step
-    }
-    // b -= sum_i lr/m (P - Y)_i, summed example by example.
-    for (Eigen::Index i = 0; i < m; ++i) bias_ -= scores_.row(i).transpose();
-    // W <- (1 - lr alpha) W - lr/m X_b (P - Y)^T, the decay applied to the old W, as the rule says.
-    kernels::update_weights(weights_.data(), decay_.data(), examples, scores, d, padded, m);
+    const kernels::Shape shape{weights_.rows(), weights_.cols(), static_cast<std::int64_t>(models_.size()), classes_};
+    const kernels::Examples examples{train_.features, train_.labels, batch, m};  // the batch read in place
+    kernels_.sgd_step(shape, weights_.data(), bias_.data(), decay_.data(), step_size_.data(), examples,
+                      scores_.data());
 }
 
 std::vector<Metrics> SideBySideTrainer::evaluate(const DatasetView& data) const {

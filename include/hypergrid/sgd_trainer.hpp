@@ -1,5 +1,5 @@
 #pragma once
-/// @file trainer.hpp
+/// @file sgd_trainer.hpp
 /// Mini-batch SGD for k softmax models side by side on the same mini-batches.
 ///
 /// Every model starts at W = 0, b = 0. Epoch e visits the training set in epoch_permutation(seed, e),
@@ -7,8 +7,10 @@
 ///   W -= lr * (X_b (P - Y)^T / m + alpha * W),   b -= lr * mean(P - Y)
 /// Stacking the k models' weights as [W_1 ... W_k] turns k narrow products into one wide one, which
 /// the vector units run several times faster; each model's arithmetic is unchanged by its neighbours.
+/// The arithmetic itself is the active kernel table's (kernels.hpp).
 
 #include "hypergrid/dataset.hpp"
+#include "hypergrid/kernels.hpp"
 #include "hypergrid/softmax.hpp"
 
 #include <Eigen/Core>
@@ -36,8 +38,7 @@ public:
     SoftmaxModel model(std::size_t m) const;
 
     /// Every model's weights (row by row, the k c real columns of each) then biases: all a later
-    /// run_epoch depends on, so a trainer restored from it carries on with the same bits. The layout
-    /// does not depend on this build's vector width.
+    /// run_epoch depends on, so a trainer restored from it carries on with the same bits.
     std::vector<double> state() const;
     /// Takes up a state() of a trainer of the same shape; throws std::invalid_argument otherwise.
     void restore(const std::vector<double>& state);
@@ -50,6 +51,7 @@ private:
     /// One SGD step on the m training examples whose indices `batch` lists.
     void step(const std::uint32_t* batch, Eigen::Index m);
 
+    const kernels::Table& kernels_;
     DatasetView train_;
     Eigen::Index classes_;
     Eigen::Index batch_size_;
@@ -57,11 +59,10 @@ private:
     std::vector<double> alphas_;
     std::uint64_t seed_;
     Eigen::Index width_;           // k c: the real columns
-    RowMatrix weights_;            // d x P, P = width_ padded to whole vectors; padding stays zero
+    RowMatrix weights_;            // d x P, P = width_ padded to kernels::kPadding; padding stays zero
     Eigen::VectorXf bias_;         // P
     Eigen::VectorXf decay_;        // P: 1 - lr alpha of each column's model
     Eigen::VectorXf step_size_;    // P: lr of each column's model
-    std::vector<std::int32_t> batch_labels_;
     RowMatrix scores_;             // batch_size x P: scores, then lr/m (P - Y)
 };
 
