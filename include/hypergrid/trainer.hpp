@@ -9,6 +9,7 @@
 /// the vector units run several times faster; each model's arithmetic is unchanged by its neighbours.
 
 #include "hypergrid/dataset.hpp"
+#include "hypergrid/model.hpp"
 #include "hypergrid/softmax.hpp"
 
 #include <Eigen/Core>
