@@ -133,13 +133,25 @@ cmp -s <(cut -d, -f1,2,4- "$WORK/npy.csv") "$WORK/elsewhere/predictions.csv" ||
     soft_fail "unlabelled predictions differ from the labelled ones"
 ok "$(cat "$WORK/unlabelled.log")"
 
+check "a sharded sweep, finalized, records the same model: predict gives the same figures and predictions"
+for k in 0 1; do
+    run_hypergrid 1 run "$D/run.toml" --output "$WORK/shard$k" --shard $k/2 >/dev/null 2>&1 || fail "shard $k/2 failed"
+done
+"$HYPERGRID_BIN" finalize "$D/run.toml" "$WORK/shard0" "$WORK/shard1" --output "$WORK/final" >"$WORK/final.log" 2>&1 ||
+    fail "finalize failed: $(cat "$WORK/final.log")"
+cmp -s <(grep '"model"' "$RUN/summary.json") <(grep '"model"' "$WORK/final/summary.json") ||
+    soft_fail "finalize's model entry differs: $(grep '"model"' "$WORK/final/summary.json")"
+"$HYPERGRID_BIN" predict "$WORK/final" "$D/test_images.npy" "$D/test_labels.npy" --output "$WORK/final.csv" \
+    >"$WORK/final_predict.log" 2>&1 || fail "predict on the finalized run failed: $(cat "$WORK/final_predict.log")"
+same_as_summary "$WORK/final_predict.log" || soft_fail "predict on the finalized run: figures differ"
+cmp -s "$WORK/npy.csv" "$WORK/final.csv" || soft_fail "the finalized model predicts differently"
+
 check "bad input: one line, exit 2"
-run_hypergrid 1 run "$D/run.toml" --output "$WORK/shard" --shard 0/2 >/dev/null 2>&1 || fail "the shard run failed"
 expect_fail 2 "wide.npy: 13 features per example, but the model .* has 12" "$HYPERGRID_BIN" predict "$RUN" "$D/wide.npy"
 expect_fail 2 "wide.csv: 14 features per example, but the model .* has 12 \\(a CSV may have one more column first" \
     "$HYPERGRID_BIN" predict "$RUN" "$D/wide.csv"
 expect_fail 2 "test_labels.npy: a CSV holds its own labels" "$HYPERGRID_BIN" predict "$RUN" "$D/test.csv" "$D/test_labels.npy"
-expect_fail 2 "summary.json: the run has no final model" "$HYPERGRID_BIN" predict "$WORK/shard" "$D/test_images.npy"
+expect_fail 2 "summary.json: the run has no final model" "$HYPERGRID_BIN" predict "$WORK/shard0" "$D/test_images.npy"
 expect_fail 2 "summary.json: cannot read it" "$HYPERGRID_BIN" predict "$WORK/nothing" "$D/test_images.npy"
 expect_fail 2 "missing.npy" "$HYPERGRID_BIN" predict "$RUN" "$D/missing.npy"
 expect_fail 2 "big_labels.npy: label 4 of example 0, but the model has 4 classes" \
