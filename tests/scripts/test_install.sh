@@ -7,8 +7,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BUILD=$(dirname "$HYPERGRID_BIN")
 PREFIX="$WORK/prefix"
-check "cmake --install $BUILD --prefix PREFIX"
-cmake --install "$BUILD" --prefix "$PREFIX" >"$WORK/install.log" 2>&1 || fail "cmake --install failed:
+check "cmake --install $BUILD --prefix prefix (relative to the current directory)"
+(cd "$WORK" && cmake --install "$BUILD" --prefix prefix) >"$WORK/install.log" 2>&1 || fail "cmake --install failed:
 $(tail -n 20 "$WORK/install.log")"
 version=$("$HYPERGRID_BIN" --version | awk '{print $2}')
 for f in bin/hypergrid share/man/man1/hypergrid.1 share/hypergrid/configs/quick.toml \
