@@ -33,10 +33,12 @@ ReadDataset read_dataset(const DataSource& source, std::optional<double> scale) 
         data.labels = std::move(csv.labels);
     } else {
         data.features = read_features(source.images);
-        data.labels = read_labels(source.labels);
-        if (static_cast<std::int64_t>(data.labels.size()) != data.features.rows)
-            throw InputError(source.labels.string() + ": " + std::to_string(data.labels.size()) + " labels, but " +
-                             source.images.string() + " has " + std::to_string(data.features.rows) + " examples");
+        if (!source.labels.empty()) {
+            data.labels = read_labels(source.labels);
+            if (static_cast<std::int64_t>(data.labels.size()) != data.features.rows)
+                throw InputError(source.labels.string() + ": " + std::to_string(data.labels.size()) + " labels, but " +
+                                 source.images.string() + " has " + std::to_string(data.features.rows) + " examples");
+        }
     }
     data.divisor = scale.value_or(data.features.integer_source ? 255.0 : 1.0);
     return data;
@@ -60,6 +62,7 @@ Dataset ReadDataset::decode() const {
     decode_features_into(data.features.data());
     data.labels = labels;
     data.digest = digest();
+    data.divisor = divisor;
     return data;
 }
 

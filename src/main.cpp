@@ -15,6 +15,7 @@
 #include "hypergrid/outputs.hpp"
 #include "hypergrid/plan.hpp"
 #include "hypergrid/plan_report.hpp"
+#include "hypergrid/predict.hpp"
 #include "hypergrid/progress.hpp"
 #include "hypergrid/stop_signal.hpp"
 #include "hypergrid/sweep.hpp"
@@ -42,6 +43,7 @@ struct Options {
     std::vector<std::string> shard_dirs;  // finalize
     std::string progress = "auto";        // run: auto, lines, bar or none
     std::string report_dir, report_file;  // report
+    hg::PredictRequest predict;
 };
 
 /// Wall time of each phase, in order, for summary.json.
@@ -222,9 +224,17 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
 
     // 2. Data: read once per node into shared memory; every rank trains on that copy.
     hg::enter_phase("load");
-    const hg::NodeSharedData shared(cluster, kDatasets, [&](std::size_t i) { return read_data_files(config, i); });
+    double feature_scale = 0;  // the training set's divisor, for the final model: rank 0 reads that set
+    const hg::NodeSharedData shared(cluster, kDatasets, [&](std::size_t i) {
+        hg::ReadDataset files = read_data_files(config, i);
+        if (i == 0) feature_scale = files.divisor;
+        return files;
+    });
     hg::TrainingData data;
-    cluster.agree([&] { data = training_data(shared.views(), config); });
+    cluster.agree([&] {
+        data = training_data(shared.views(), config);
+        data.feature_scale = feature_scale;
+    });
     clock.lap("load");
 
     // 3. Journal: rank 0 resumes from it and appends every result the moment it arrives.
@@ -329,7 +339,8 @@ int finalize(hg::Cluster& cluster, const Options& options) {
     hg::enter_phase("load");
     const std::vector<hg::Dataset> datasets = load_datasets(config);
     const std::vector<hg::DatasetView> views = {datasets[0].view(), datasets[1].view()};
-    const hg::TrainingData data = training_data(views, config);
+    hg::TrainingData data = training_data(views, config);
+    data.feature_scale = datasets[0].divisor;
     const hg::Grid grid(config.grid);
     clock.lap("load");
 
@@ -421,6 +432,11 @@ int main(int argc, char** argv) {
     CLI::App* report_command = app.add_subcommand("report", "Write the HTML report of a run's output directory again");
     report_command->add_option("run_dir", options.report_dir, "The run's output directory")->required();
     report_command->add_option("-o,--output", options.report_file, "The report's file (default RUN_DIR/report.html)");
+    CLI::App* predict_command = app.add_subcommand("predict", "Apply a run's final model to IMAGES [LABELS] or DATA.csv");
+    predict_command->add_option("run", options.predict.run_directory, "Output directory of a finished run")->required();
+    predict_command->add_option("data", options.predict.inputs, "IMAGES [LABELS] (IDX or NPY), or DATA.csv")
+        ->required()->expected(1, 2);
+    predict_command->add_option("--output", options.predict.output, "Predictions CSV (default predictions.csv)");
 
     try {
         app.parse(argc, argv);
@@ -431,8 +447,9 @@ int main(int argc, char** argv) {
         if (cluster.is_root()) std::cerr << "hypergrid: " << e.what() << " (see hypergrid --help)" << std::endl;
         return 2;
     }
-    if (!run_command->parsed() && !plan_command->parsed() && !finalize_command->parsed() && !report_command->parsed()) {
-        if (cluster.is_root()) std::cerr << "hypergrid: a command is required: run, finalize, plan or report (see hypergrid --help)" << std::endl;
+    if (!run_command->parsed() && !plan_command->parsed() && !finalize_command->parsed() && !report_command->parsed() &&
+        !predict_command->parsed()) {
+        if (cluster.is_root()) std::cerr << "hypergrid: a command is required: run, finalize, plan, report or predict (see hypergrid --help)" << std::endl;
         return 2;
     }
 
@@ -451,6 +468,10 @@ int main(int argc, char** argv) {
         hg::arm_fault_injection(cluster.rank());
         if (plan_command->parsed()) return ends_with(cluster.is_root() ? plan(options) : 0);
         if (report_command->parsed()) return ends_with(cluster.is_root() ? report(options) : 0);
+        if (predict_command->parsed()) {
+            if (cluster.is_root()) hg::predict(options.predict, std::cout);
+            return ends_with(0);
+        }
         if (finalize_command->parsed()) return ends_with(finalize(cluster, options));
         return ends_with(run(cluster, options, alone));
     } catch (const hg::RankFailure& e) {

@@ -106,19 +106,8 @@ void write_run_outputs(const std::filesystem::path& directory, const std::vector
                        const RunSummary& summary) {
     prepare_output_directory(directory);
     write_file_atomic(directory / "trials.csv", format_trials_csv(results));
-    if (summary.final_model) {
-        const SoftmaxModel& model = summary.final_model->model;
-        // Eigen stores W column-major (d x c); numpy wants C order, so write W^T's column-major
-        // bytes, which are W's row-major bytes.
-        const Eigen::MatrixXf transposed = model.weights.transpose();
-        for (const auto& [name, data, shape] :
-             {std::tuple{"weights.npy", transposed.data(), std::vector<std::int64_t>{model.weights.rows(), model.weights.cols()}},
-              std::tuple{"bias.npy", model.bias.data(), std::vector<std::int64_t>{model.bias.size()}}}) {
-            io::AtomicFile out(directory / name);
-            io::write_npy([&](const void* bytes, std::size_t size) { out.write(bytes, size); }, data, shape);
-            commit(out);
-        }
-    }
+    if (summary.final_model)
+        for (const auto& [name, bytes] : summary.final_model->model.files()) write_file_atomic(directory / name, bytes);
     // The summary goes last: its presence says the run's other outputs are complete.
     write_file_atomic(directory / "summary.json", format_summary_json(summary));
 }

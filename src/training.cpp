@@ -74,13 +74,17 @@ SoftmaxModel train_final_model(const Hyperparameters& hyper, const TrainingData&
         trainer.run_epoch(epoch, poll);
         fault_point("final_model");
     }
-    return trainer.model(0);
+    SoftmaxModel model = trainer.model(0);
+    model.feature_scale = data.feature_scale;
+    return model;
 }
 
 FinalResult test_final_model(SoftmaxModel model, const TrainingData& data) {
     FinalResult result;
-    result.test = evaluate_side_by_side(model.weights, model.bias, {0.0}, data.test, &result.confusion).front();
-    result.test.cost = result.test.cross_entropy;  // the test figures are unregularised
+    model.feature_scale = data.feature_scale;
+    Evaluation test = model.evaluate(data.test);
+    result.test = test.metrics;
+    result.confusion = std::move(test.confusion);
     result.model = std::move(model);
     return result;
 }

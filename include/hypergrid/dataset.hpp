@@ -35,12 +35,14 @@ struct Dataset {
     std::int64_t count = 0;
     std::int64_t dims = 0;
     std::uint64_t digest = 0;  ///< the ReadDataset::digest() of the files it was decoded from
+    double divisor = 1;        ///< what the raw features were divided by
 
     DatasetView view() const { return {features.data(), labels.data(), count, dims}; }
 };
 
 /// Where a dataset comes from: an image file plus a label file (IDX raw or .gz, or NPY), or one CSV
-/// file with the label in the first column.
+/// file with the label in the first column. Without a label file (labels empty) the examples are
+/// unlabelled (predict's input).
 struct DataSource {
     std::filesystem::path images;  ///< IDX or NPY features (empty when csv is set)
     std::filesystem::path labels;  ///< IDX or NPY labels (empty when csv is set)

@@ -54,7 +54,9 @@ struct Table {
 
     /// Per example i and model k of the stack (at i * models + k): with z the model's scores of the
     /// example shifted by their maximum, sum_j exp(z_j) in `exp_sums`, z_label in `label_scores`, and
-    /// the first maximum's class in `argmax`. `scratch` holds chunk.count x P floats.
+    /// the first maximum's class in `argmax`. `scratch` holds chunk.count x P floats and ends holding
+    /// exp(z_j) (the probabilities' numerators). Without labels (chunk.labels null), `label_scores`
+    /// is left alone.
     void (*evaluate)(const Shape& shape, const float* weights, const float* bias, const Examples& chunk,
                      float* scratch, float* exp_sums, float* label_scores, std::int64_t* argmax);
 };

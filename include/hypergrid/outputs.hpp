@@ -60,6 +60,7 @@ struct RunSummary {
             field("test", final_model->test);
             field("confusion_matrix", final_model->confusion);
             field("final_trained_ahead", final_trained_ahead);
+            field("model", RawJson{final_model->model.summary_json()});
         } else {
             field("test", nullptr);
             field("confusion_matrix", nullptr);

@@ -11,6 +11,7 @@
 
 #include "hypergrid/dataset.hpp"
 #include "hypergrid/kernels.hpp"
+#include "hypergrid/model.hpp"
 #include "hypergrid/softmax.hpp"
 
 #include <Eigen/Core>

@@ -26,12 +26,6 @@ struct Metrics {
     double accuracy = 0;       ///< fraction of examples whose argmax score is the label
 };
 
-/// One trained model: weights (d x c) and bias (c).
-struct SoftmaxModel {
-    Eigen::MatrixXf weights;
-    Eigen::VectorXf bias;
-};
-
 /// J(W, b) and, when the pointers are set, dJ/dW = X (P - Y)^T / n + alpha W and
 /// dJ/db = mean(P - Y), in double precision. X is d x n (one example per column).
 /// The definition the trainer's float arithmetic is checked against.

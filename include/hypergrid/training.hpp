@@ -6,6 +6,7 @@
 
 #include "hypergrid/dataset.hpp"
 #include "hypergrid/grid.hpp"
+#include "hypergrid/model.hpp"
 #include "hypergrid/plan.hpp"
 #include "hypergrid/results.hpp"
 #include "hypergrid/softmax.hpp"
@@ -24,6 +25,9 @@ struct TrainingData {
     DatasetView test;
     int classes = 0;
     std::uint64_t seed = 0;
+    /// What the training set's raw features were divided by: the final model's feature scale. Known
+    /// where the training set was read (rank 0 always reads it), 0 elsewhere.
+    double feature_scale = 0;
 };
 
 /// How the two legs of a unit cut across ranks meet. The state handed over is the trainer's state()
@@ -54,7 +58,8 @@ struct FinalResult {
 SoftmaxModel train_final_model(const Hyperparameters& hyper, const TrainingData& data,
                                const std::function<void()>& poll = {});
 
-/// The final model with its figures on the test set.
+/// The final model, stamped with data.feature_scale (a model trained ahead on another rank arrives
+/// without it), with its figures on the test set.
 FinalResult test_final_model(SoftmaxModel model, const TrainingData& data);
 
 /// A model as one flat vector (weights column by column, then the bias), to send it between ranks, and back.

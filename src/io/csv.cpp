@@ -74,7 +74,8 @@ NumberStatus parse_number(Span field, double& value) {
 
 class CsvReader {
 public:
-    explicit CsvReader(const std::filesystem::path& file) : file_(file) {}
+    CsvReader(const std::filesystem::path& file, std::int64_t unlabelled_fields)
+        : file_(file), unlabelled_fields_(unlabelled_fields) {}
 
     CsvData read() {
         const detail::Bytes bytes = detail::read_file_bytes(file_);
@@ -89,22 +90,23 @@ public:
         const Span first = next_line(rest);
         if (is_empty(first)) fail_line("empty line");
         expected_fields_ = count_fields(first);
-        if (expected_fields_ < 2) fail_line("1 field, expected a label and at least one feature");
+        labelled_ = expected_fields_ != unlabelled_fields_;
+        if (labelled_ && expected_fields_ < 2) fail_line("1 field, expected a label and at least one feature");
         double ignored = 0;
         const NumberStatus first_field = parse_number(trim({first.begin, find_char(first, ',')}), ignored);
         const bool has_header = first_field == NumberStatus::not_a_number || first_field == NumberStatus::empty;
 
         CsvData data;
-        data.features.cols = expected_fields_ - 1;
+        data.features.cols = expected_fields_ - (labelled_ ? 1 : 0);
         const auto lines = static_cast<std::size_t>(1 + std::count(rest.begin, rest.end, '\n'));
         values_.reserve(lines * static_cast<std::size_t>(data.features.cols));
         data.labels.reserve(lines);
 
         if (!has_header) parse_row(first, data);
         while (rest.begin < rest.end) parse_row(next_line(rest), data);
-        if (data.labels.empty()) fail_line("header only, no data rows");
+        if (rows_ == 0) fail_line("header only, no data rows");
 
-        data.features.rows = static_cast<std::int64_t>(data.labels.size());
+        data.features.rows = rows_;
         data.features.integer_source = all_integral_;
         data.features.digest = Digest().add(bytes.data(), bytes.size()).value();
         data.features.decode_into = [values = std::make_shared<const std::vector<float>>(std::move(values_))](
@@ -140,7 +142,7 @@ private:
                 fail_line(std::to_string(count_fields(line)) + " fields, expected " + expected_text());
             }
             const Span field = trim({rest.begin, comma});
-            if (index == 0) {
+            if (index == 0 && labelled_) {
                 data.labels.push_back(parse_label(field));
             } else {
                 values_.push_back(parse_feature(field, index));
@@ -152,6 +154,7 @@ private:
         if (index != expected_fields_) {
             fail_line(std::to_string(index) + (index == 1 ? " field" : " fields") + ", expected " + expected_text());
         }
+        ++rows_;
     }
 
     double parse_value(Span field, std::int64_t column) const {
@@ -191,13 +194,18 @@ private:
 
     const std::filesystem::path& file_;
     std::int64_t line_number_ = 0;
+    std::int64_t unlabelled_fields_ = 0;
     std::int64_t expected_fields_ = 0;
+    bool labelled_ = true;   // the first column holds the label
+    std::int64_t rows_ = 0;
     bool all_integral_ = true;
     std::vector<float> values_;  // the features, row after row
 };
 
 }  // namespace
 
-CsvData read_csv(const std::filesystem::path& file) { return CsvReader(file).read(); }
+CsvData read_csv(const std::filesystem::path& file, std::int64_t unlabelled_fields) {
+    return CsvReader(file, unlabelled_fields).read();
+}
 
 }  // namespace hypergrid::io

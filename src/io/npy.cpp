@@ -340,4 +340,22 @@ void write_npy(const std::function<void(const void* bytes, std::size_t size)>& w
     }
 }
 
+FloatArray read_npy_floats(const std::filesystem::path& file) {
+    const NpyArray npy = read_npy(file);
+    const std::vector<std::int64_t>& shape = npy.header.shape;
+    if (npy.data.type != ElementType::f32 && npy.data.type != ElementType::f64)
+        fail(file, "unsupported dtype " + detail::quoted(npy.header.descr) + " (expected <f4 or <f8)");
+    if (shape.empty() || shape.size() > 2) fail(file, "expected a 1-D or 2-D array, shape is " + format_shape(shape));
+    // As one row of a table (a 1-D array) or rows x cols: the feature decoder checks every value.
+    const std::int64_t rows = shape.size() == 2 ? shape[0] : 1;
+    const std::int64_t cols = shape.back();
+    return {shape, detail::feature_table(file, npy.bytes, npy.data, rows, cols, "shape " + format_shape(shape)).values()};
+}
+
+std::string npy_bytes(const float* data, const std::vector<std::int64_t>& shape) {
+    std::string bytes;
+    write_npy([&](const void* part, std::size_t size) { bytes.append(static_cast<const char*>(part), size); }, data, shape);
+    return bytes;
+}
+
 }  // namespace hypergrid::io

@@ -73,9 +73,9 @@ void evaluate(const Shape& s, const float* weights, const float* bias, const Exa
             float* z = scores + i * s.padded + k * s.classes;
             const std::int64_t at = i * s.models + k;
             argmax[at] = shift_by_max(z, s.classes);
-            label_scores[at] = z[label(chunk, i)];
+            if (chunk.labels) label_scores[at] = z[label(chunk, i)];
             float sum = 0;
-            for (std::int64_t j = 0; j < s.classes; ++j) sum += std::exp(z[j]);
+            for (std::int64_t j = 0; j < s.classes; ++j) sum += z[j] = std::exp(z[j]);
             exp_sums[at] = sum;
         }
 }

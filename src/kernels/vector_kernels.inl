@@ -317,7 +317,7 @@ void evaluate(const Shape& s, const float* weights, const float* bias, const Exa
     else
         compute_scores(weights, bias, ContiguousRows{chunk.features, s.dims}, n, s.dims, P, scores);
     shift_by_segment_max(s, scores, n, argmax);
-    for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t i = 0; chunk.labels && i < n; ++i) {
         const std::int32_t label = chunk.labels[chunk.index ? chunk.index[i] : i];
         for (std::int64_t k = 0; k < s.models; ++k)
             label_scores[i * s.models + k] = scores[i * P + k * s.classes + label];
