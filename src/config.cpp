@@ -291,7 +291,7 @@ DataSource read_source(const Source& src, const toml::table& data, const std::st
 DataConfig read_data(const Source& src, const toml::table& table) {
     reject_unknown_keys(src, table, "data",
                         {"train_images", "train_labels", "test_images", "test_labels", "train", "test",
-                         "scale", "validation_fraction", "limit_train", "limit_test"});
+                         "scale", "validation_fraction", "limit_train", "limit_test", "folds"});
     DataConfig data;
     data.train = read_source(src, table, "train");
     data.test = read_source(src, table, "test");
@@ -308,6 +308,12 @@ DataConfig read_data(const Source& src, const toml::table& table) {
     }
     if (const toml::node* node = table.get("limit_test")) {
         data.limit_test = read_value<std::int64_t>(src, *node, "data.limit_test", at_least<std::int64_t>(0));
+    }
+    // k-fold cross-validation (folds.hpp); that it is at most the examples is checked with the data.
+    if (const toml::node* node = table.get("folds")) {
+        data.folds = static_cast<int>(read_value<std::int64_t>(src, *node, "data.folds", Range<std::int64_t>{2, false, INT_MAX, false}));
+        if (table.get("validation_fraction"))
+            src.fail(*node, "data.folds", "cross-validation replaces the holdout split: remove data.validation_fraction");
     }
     return data;
 }
@@ -387,11 +393,17 @@ GridConfig read_grid(const Source& src, const toml::table& table, const toml::ta
     GridConfig grid;
     grid.search_seed = run_seed;
     if (search) {
-        reject_unknown_keys(src, *search, "search", {"mode", "samples", "seed"});
+        reject_unknown_keys(src, *search, "search", {"mode", "samples", "seed", "factor"});
         if (const toml::node* mode = search->get("mode")) {
             const std::string text = read_value<std::string>(src, *mode, "search.mode");
-            if (text != "grid" && text != "random") src.fail(*mode, "search.mode", "must be \"grid\" or \"random\", got \"" + text + "\"");
+            if (text != "grid" && text != "random" && text != "halving")
+                src.fail(*mode, "search.mode", "must be \"grid\", \"random\" or \"halving\", got \"" + text + "\"");
             grid.random = text == "random";
+            grid.halving = text == "halving";
+        }
+        if (const toml::node* factor = search->get("factor")) {
+            if (!grid.halving) src.fail(*factor, "search.factor", "only in halving mode (search.mode = \"halving\")");
+            grid.factor = static_cast<int>(read_value<std::int64_t>(src, *factor, "search.factor", Range<std::int64_t>{2, false, INT_MAX, false}));
         }
         if (const toml::node* seed = search->get("seed"))
             grid.search_seed = static_cast<std::uint64_t>(read_value<std::int64_t>(src, *seed, "search.seed", at_least<std::int64_t>(0)));
@@ -407,6 +419,9 @@ GridConfig read_grid(const Source& src, const toml::table& table, const toml::ta
     std::tie(grid.alpha, grid.ranges[1]) = read_axis<double>(src, table, "alpha", at_least(0.0), grid.random);
     std::tie(grid.learning_rate, grid.ranges[2]) = read_axis<double>(src, table, "learning_rate", above(0.0), grid.random);
     std::tie(grid.batch_size, grid.ranges[3]) = read_axis<int>(src, table, "batch_size", positive_int, grid.random);
+    if (grid.halving && grid.epochs.size() < 2)
+        src.fail(require_key(src, table, "grid", "epochs"), "grid.epochs",
+                 "halving needs at least 2 epochs values (its rungs), got " + std::to_string(grid.epochs.size()));
     return grid;
 }
 

@@ -789,7 +789,7 @@ TEST_CASE("load_config rejects bad [search] tables", "[config]") {
     }
     SECTION("bad mode") {
         expect_error(kIdxConfig + "[search]\nmode = \"bayes\"\n", 14, "search.mode",
-                     "must be \"grid\" or \"random\", got \"bayes\"");
+                     "must be \"grid\", \"random\" or \"halving\", got \"bayes\"");
     }
     SECTION("mode of the wrong type") {
         expect_error(kIdxConfig + "[search]\nmode = 1\n", 14, "search.mode", "expected a string, got integer");
@@ -799,5 +799,63 @@ TEST_CASE("load_config rejects bad [search] tables", "[config]") {
     }
     SECTION("[search] not a table") {
         expect_error("search = 3\n" + kIdxConfig, 1, "search", "expected a table, got integer");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// k-fold cross-validation and successive halving (issue #20)
+
+TEST_CASE("load_config reads folds and halving", "[config]") {
+    SECTION("folds") {
+        Fixture fixture(replace(kIdxConfig, "[grid]", "folds = 5\n[grid]"));
+        const RunConfig config = load_config(fixture.config);
+        CHECK(config.data.folds == 5);
+        CHECK(hypergrid::config_to_json(config).find("\"folds\":5") != std::string::npos);
+    }
+    SECTION("no folds by default") {
+        Fixture fixture(kIdxConfig);
+        CHECK(load_config(fixture.config).data.folds == 0);
+    }
+    SECTION("halving, factor default 3") {
+        Fixture fixture(kIdxConfig + "[search]\nmode = \"halving\"\n");
+        const RunConfig config = load_config(fixture.config);
+        CHECK(config.grid.halving);
+        CHECK_FALSE(config.grid.random);
+        CHECK(config.grid.factor == 3);
+    }
+    SECTION("halving with factor 2") {
+        Fixture fixture(kIdxConfig + "[search]\nmode = \"halving\"\nfactor = 2\n");
+        const RunConfig config = load_config(fixture.config);
+        CHECK(config.grid.factor == 2);
+        CHECK(hypergrid::config_to_json(config).find("\"mode\":\"halving\",\"factor\":2") != std::string::npos);
+    }
+}
+
+TEST_CASE("load_config refuses bad folds and halving settings", "[config]") {
+    SECTION("folds of 1") {
+        expect_error(replace(kIdxConfig, "[grid]", "folds = 1\n[grid]"), 6, "data.folds", "must be >= 2, got 1");
+    }
+    SECTION("folds with validation_fraction") {
+        expect_error(replace(kIdxConfig, "[grid]", "validation_fraction = 0.2\nfolds = 3\n[grid]"), 7, "data.folds",
+                     "remove data.validation_fraction");
+    }
+    SECTION("folds not an integer") {
+        expect_error(replace(kIdxConfig, "[grid]", "folds = 2.5\n[grid]"), 6, "data.folds", "expected an integer");
+    }
+    SECTION("factor below 2") {
+        expect_error(kIdxConfig + "[search]\nmode = \"halving\"\nfactor = 1\n", 15, "search.factor", "must be >= 2, got 1");
+    }
+    SECTION("factor not an integer") {
+        expect_error(kIdxConfig + "[search]\nmode = \"halving\"\nfactor = 2.5\n", 15, "search.factor", "expected an integer");
+    }
+    SECTION("factor outside halving") {
+        expect_error(kIdxConfig + "[search]\nfactor = 3\n", 14, "search.factor", "only in halving mode");
+    }
+    SECTION("halving with one epochs value") {
+        expect_error(replace(kIdxConfig, "[5, 25, 35]", "[5]") + "[search]\nmode = \"halving\"\n", 7, "grid.epochs",
+                     "halving needs at least 2 epochs values");
+    }
+    SECTION("an unknown mode names halving") {
+        expect_error(kIdxConfig + "[search]\nmode = \"asha\"\n", 14, "search.mode", "\"halving\"");
     }
 }

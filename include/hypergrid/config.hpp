@@ -20,6 +20,9 @@ struct DataConfig {
     double validation_fraction = 0.2;     ///< the last fraction of the training set validates
     std::int64_t limit_train = 0;         ///< use only the first N training examples (0 = all)
     std::int64_t limit_test = 0;          ///< use only the first N test examples (0 = all)
+    /// k-fold cross-validation: the training set is cut into this many folds, each validating the
+    /// models trained on the others (see folds.hpp); 0 = the holdout split above.
+    int folds = 0;
 };
 
 /// An axis written as a range: { start, stop, num, scale = "linear" | "log" }.
@@ -42,6 +45,11 @@ struct GridConfig {
     bool random = false;        ///< [search] mode = "random": `samples` points drawn from the axes
     std::int64_t samples = 0;   ///< random mode: how many trials
     std::uint64_t search_seed = 0;  ///< random mode: seeds the draws ([search] seed, default [run] seed)
+
+    /// [search] mode = "halving": successive halving over the epochs axis (see halving.hpp); the
+    /// trial space is still the grid's (or, with `samples`, random mode's), so trial ids are the same.
+    bool halving = false;
+    int factor = 3;             ///< halving: each rung keeps the best ceil(n / factor) configurations
 };
 
 /// [run]: seeding, outputs and how trials are packed into units of work.

@@ -35,6 +35,7 @@ void describe_config(const RunConfig& config, Visit&& visit) {
         visit("validation_fraction", data.validation_fraction, results_v3);
         visit("limit_train", data.limit_train, results_v3);
         visit("limit_test", data.limit_test, results_v3);
+        if (data.folds > 0) visit("folds", data.folds, results);  // k-fold (folds.hpp)
     });
     visit.section("grid", [&] {
         visit("epochs", grid.epochs, results_v3);
@@ -43,18 +44,21 @@ void describe_config(const RunConfig& config, Visit&& visit) {
         visit("batch_size", grid.batch_size, results_v3);
     });
     visit.section("search", [&] {
-        visit("mode", std::string(grid.random ? "random" : "grid"), results_v3);
-        if (!grid.random) return;
-        visit("samples", grid.samples, results_v3);
-        visit("seed", grid.search_seed, results_v3);
+        visit("mode", std::string(grid.halving ? "halving" : grid.random ? "random" : "grid"), results_v3);
+        if (grid.halving) visit("factor", grid.factor, results);  // also tells halving's journals from a grid's
+        if (!grid.random && grid.samples == 0) return;
+        // Halving with samples draws as random mode does; the frozen format-3 text covers random mode only.
+        const unsigned drawn = grid.random ? results_v3 : results;
+        visit("samples", grid.samples, drawn);
+        visit("seed", grid.search_seed, drawn);
         visit.section("ranges", [&] {
             const char* const names[] = {"epochs", "alpha", "learning_rate", "batch_size"};
             for (std::size_t axis = 0; axis < 4; ++axis) {
                 if (!grid.ranges[axis]) continue;
                 visit.section(names[axis], [&] {
-                    visit("start", grid.ranges[axis]->start, results_v3);
-                    visit("stop", grid.ranges[axis]->stop, results_v3);
-                    visit("scale", std::string(grid.ranges[axis]->log ? "log" : "linear"), results_v3);
+                    visit("start", grid.ranges[axis]->start, drawn);
+                    visit("stop", grid.ranges[axis]->stop, drawn);
+                    visit("scale", std::string(grid.ranges[axis]->log ? "log" : "linear"), drawn);
                 });
             }
         });
