@@ -407,18 +407,20 @@ GridConfig read_grid(const Source& src, const toml::table& table, const toml::ta
         }
         if (const toml::node* seed = search->get("seed"))
             grid.search_seed = static_cast<std::uint64_t>(read_value<std::int64_t>(src, *seed, "search.seed", at_least<std::int64_t>(0)));
-        if (grid.random) {
+        if (grid.random || (grid.halving && search->get("samples"))) {  // halving: random configurations
             grid.samples = read_value<std::int64_t>(src, require_key(src, *search, "search", "samples"), "search.samples",
                                                     Range<std::int64_t>{1, false, std::int64_t{1} << 40, false});
         } else if (const toml::node* samples = search->get("samples")) {
-            src.fail(*samples, "search.samples", "only in random mode (search.mode = \"random\")");
+            src.fail(*samples, "search.samples", "only in random mode (search.mode = \"random\") or halving mode");
         }
     }
     const Range<double> positive_int{1.0, false, static_cast<double>(INT_MAX), false};
+    // Halving with samples draws its configurations as random mode does; its epochs are the rungs.
+    const bool drawn = grid.random || grid.samples > 0;
     std::tie(grid.epochs, grid.ranges[0]) = read_axis<int>(src, table, "epochs", positive_int, grid.random);
-    std::tie(grid.alpha, grid.ranges[1]) = read_axis<double>(src, table, "alpha", at_least(0.0), grid.random);
-    std::tie(grid.learning_rate, grid.ranges[2]) = read_axis<double>(src, table, "learning_rate", above(0.0), grid.random);
-    std::tie(grid.batch_size, grid.ranges[3]) = read_axis<int>(src, table, "batch_size", positive_int, grid.random);
+    std::tie(grid.alpha, grid.ranges[1]) = read_axis<double>(src, table, "alpha", at_least(0.0), drawn);
+    std::tie(grid.learning_rate, grid.ranges[2]) = read_axis<double>(src, table, "learning_rate", above(0.0), drawn);
+    std::tie(grid.batch_size, grid.ranges[3]) = read_axis<int>(src, table, "batch_size", positive_int, drawn);
     if (grid.halving && grid.epochs.size() < 2)
         src.fail(require_key(src, table, "grid", "epochs"), "grid.epochs",
                  "halving needs at least 2 epochs values (its rungs), got " + std::to_string(grid.epochs.size()));

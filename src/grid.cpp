@@ -14,6 +14,7 @@ namespace hypergrid {
 Grid::Grid(GridConfig axes) : axes_(std::move(axes)) {}
 
 std::int64_t Grid::size() const {
+    if (drawn_configurations()) return axes_.samples * static_cast<std::int64_t>(axes_.epochs.size());
     if (axes_.random) return axes_.samples;
     return static_cast<std::int64_t>(axes_.epochs.size() * axes_.alpha.size() * axes_.learning_rate.size() *
                                      axes_.batch_size.size());
@@ -54,16 +55,12 @@ T draw(const std::vector<T>& values, const std::optional<AxisRange>& range, std:
 
 Hyperparameters Grid::at(std::int64_t trial) const {
     if (trial < 0 || trial >= size()) throw std::out_of_range("trial id out of range");
-    if (axes_.random) {
-        // Each trial has its own stream: a function of (search seed, trial id) only.
-        std::uint64_t state = mix64(axes_.search_seed ^ mix64(static_cast<std::uint64_t>(trial) + 0x5EA4C4ULL));
-        Hyperparameters h;
-        h.epochs = draw(axes_.epochs, axes_.ranges[0], state);
-        h.alpha = draw(axes_.alpha, axes_.ranges[1], state);
-        h.learning_rate = draw(axes_.learning_rate, axes_.ranges[2], state);
-        h.batch_size = draw(axes_.batch_size, axes_.ranges[3], state);
+    if (drawn_configurations()) {
+        Hyperparameters h = draw_point(trial % axes_.samples);
+        h.epochs = axes_.epochs[static_cast<std::size_t>(trial / axes_.samples)];
         return h;
     }
+    if (axes_.random) return draw_point(trial);
     auto rest = static_cast<std::size_t>(trial);
     const std::size_t b = rest % axes_.batch_size.size();
     rest /= axes_.batch_size.size();
@@ -72,6 +69,17 @@ Hyperparameters Grid::at(std::int64_t trial) const {
     const std::size_t a = rest % axes_.alpha.size();
     const std::size_t e = rest / axes_.alpha.size();
     return {axes_.epochs[e], axes_.alpha[a], axes_.learning_rate[l], axes_.batch_size[b]};
+}
+
+Hyperparameters Grid::draw_point(std::int64_t sample) const {
+    // Each trial has its own stream: a function of (search seed, trial id) only.
+    std::uint64_t state = mix64(axes_.search_seed ^ mix64(static_cast<std::uint64_t>(sample) + 0x5EA4C4ULL));
+    Hyperparameters h;
+    h.epochs = draw(axes_.epochs, axes_.ranges[0], state);
+    h.alpha = draw(axes_.alpha, axes_.ranges[1], state);
+    h.learning_rate = draw(axes_.learning_rate, axes_.ranges[2], state);
+    h.batch_size = draw(axes_.batch_size, axes_.ranges[3], state);
+    return h;
 }
 
 std::ostream& operator<<(std::ostream& out, const Hyperparameters& h) {

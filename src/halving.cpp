@@ -11,9 +11,11 @@ namespace hypergrid {
 
 HalvingSchedule::HalvingSchedule(const Grid& grid, int factor) : factor_(factor) {
     const GridConfig& axes = grid.axes();
-    if (grid.random()) throw std::invalid_argument("HalvingSchedule: random configurations are not supported");
+    if (grid.random()) throw std::invalid_argument("HalvingSchedule: a random search has no rungs");
     if (factor < 2) throw std::invalid_argument("HalvingSchedule: factor " + std::to_string(factor) + " < 2");
-    configurations_ = static_cast<std::int64_t>(axes.alpha.size() * axes.learning_rate.size() * axes.batch_size.size());
+    configurations_ = grid.drawn_configurations()
+                          ? axes.samples
+                          : static_cast<std::int64_t>(axes.alpha.size() * axes.learning_rate.size() * axes.batch_size.size());
     std::vector<std::size_t> order(axes.epochs.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return axes.epochs[a] < axes.epochs[b]; });
@@ -65,6 +67,13 @@ HalvingProgress halving_progress(const HalvingSchedule& schedule, const std::vec
         }
         progress.rungs.push_back(std::move(next));
     }
+}
+
+std::int64_t halving_trial_count(const HalvingSchedule& schedule) {
+    std::int64_t total = 0;
+    for (std::int64_t n = schedule.configurations(), r = 0; r < static_cast<std::int64_t>(schedule.rungs()); ++r, n = schedule.promoted_count(n))
+        total += n;
+    return total;
 }
 
 std::optional<std::size_t> halving_winner(const HalvingSchedule& schedule, const std::vector<TrialResult>& results) {

@@ -89,10 +89,18 @@ std::string journal_shard(const std::filesystem::path& file) {
     }
 }
 
-std::string trial_to_json(const TrialResult& r) { return json_object(r, JsonForm::exact); }
+std::string trial_to_json(const TrialResult& r) {
+    std::string json = json_object(r, JsonForm::exact);
+    if (r.fold >= 0) json.insert(json.size() - 1, ", \"fold\": " + std::to_string(r.fold));  // k-fold: one line per fold
+    return json;
+}
 
 TrialResult trial_from_json(const std::string& line) {
-    return record_from_json_fields<TrialResult>(parse_flat_json_object(line));
+    const std::map<std::string, std::string> fields = parse_flat_json_object(line);
+    TrialResult r = record_from_json_fields<TrialResult>(fields);
+    if (const auto fold = fields.find("fold"); fold != fields.end() && !parse_value(fold->second, r.fold))
+        throw std::invalid_argument("bad fold '" + fold->second + "'");
+    return r;
 }
 
 std::vector<TrialResult> read_journal(const std::filesystem::path& file, const JournalHeader& expected) {

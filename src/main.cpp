@@ -5,7 +5,9 @@
 #include "hypergrid/config.hpp"
 #include "hypergrid/errors.hpp"
 #include "hypergrid/fault.hpp"
+#include "hypergrid/folds.hpp"
 #include "hypergrid/grid.hpp"
+#include "hypergrid/halving_sweep.hpp"
 #include "hypergrid/html_report.hpp"
 #include "hypergrid/io/atomic_file.hpp"
 #include "hypergrid/journal.hpp"
@@ -65,6 +67,12 @@ private:
     std::vector<std::pair<std::string, double>> laps_;
 };
 
+/// Halving's rungs each depend on every configuration's result, so its work cannot be cut into
+/// independent shards.
+constexpr const char* kHalvingShardError =
+    "--shard: search.mode = \"halving\" runs in one job (each rung depends on every configuration of the one "
+    "before): run it without --shard";
+
 /// "K/N" with 0 <= K < N.
 std::pair<int, int> parse_shard(const std::string& text) {
     int shard = -1, shards = 0;
@@ -109,7 +117,14 @@ void check_same_features(std::int64_t train_dims, std::int64_t test_dims, const 
 hg::TrainingData training_data(const std::vector<hg::DatasetView>& views, const hg::RunConfig& config) {
     check_same_features(views[0].dims, views[1].dims, config);
     hg::TrainingData data;
-    data.split = hg::split_train_validation(views[0], config.data.validation_fraction, config.data.limit_train);
+    if (config.data.folds > 0) {  // k-fold: every example validates once (folds.hpp)
+        const std::int64_t n = config.data.limit_train > 0 ? std::min(config.data.limit_train, views[0].count) : views[0].count;
+        hg::check_folds(config.data.folds, n);
+        data.split = {views[0].slice(0, n), views[0].slice(n, 0), views[0].slice(0, n)};
+        data.folds = config.data.folds;
+    } else {
+        data.split = hg::split_train_validation(views[0], config.data.validation_fraction, config.data.limit_train);
+    }
     const std::int64_t tests = config.data.limit_test > 0 ? std::min(config.data.limit_test, views[1].count) : views[1].count;
     data.test = views[1].slice(0, tests);
     data.classes = hg::count_classes({data.split.all, data.test});
@@ -119,7 +134,7 @@ hg::TrainingData training_data(const std::vector<hg::DatasetView>& views, const 
 
 /// The final model's training set (train + validation) relative to the sweep's (train).
 double final_scale(const hg::TrainingData& data) {
-    return static_cast<double>(data.split.all.count) / static_cast<double>(std::max<std::int64_t>(data.split.train.count, 1));
+    return static_cast<double>(data.split.all.count) / static_cast<double>(std::max<std::int64_t>(data.sweep_train_examples(), 1));
 }
 
 /// legs.csv's rows, on rank 0: when each leg and final model ran, on the sweep's clock.
@@ -131,18 +146,20 @@ struct SweepTimeline {
     void add_final(int rank, double from, double to) { timings.push_back({rank, -1, -1, true, from, to}); }
 };
 
-/// The sweep's legs and final models trained ahead, as legs.csv lists them.
-SweepTimeline timeline_of(const hg::SweepOutcome& sweep, const std::vector<hg::Leg>& legs) {
-    SweepTimeline timeline{sweep.start, {}};
+/// The sweep's legs and final models trained ahead, as legs.csv lists them. Successive halving
+/// sweeps once per rung: each rung's legs and units follow the ones before (`legs_before`,
+/// `units_before`), on the first sweep's clock.
+void add_to_timeline(SweepTimeline& timeline, const hg::SweepOutcome& sweep, const std::vector<hg::Leg>& legs,
+                     std::int64_t legs_before = 0, std::int64_t units_before = 0) {
+    const double shift = std::chrono::duration<double>(sweep.start - timeline.start).count();
     for (const hg::WorkSpan& span : sweep.spans) {
         if (span.side) {
-            timeline.add_final(span.rank, span.start, span.end);
+            timeline.add_final(span.rank, shift + span.start, shift + span.end);
         } else {
             const auto unit = static_cast<std::int64_t>(legs[static_cast<std::size_t>(span.id)].unit);
-            timeline.timings.push_back({span.rank, span.id, unit, false, span.start, span.end});
+            timeline.timings.push_back({span.rank, legs_before + span.id, units_before + unit, false, shift + span.start, shift + span.end});
         }
     }
-    return timeline;
 }
 
 std::filesystem::path journal_path(const hg::RunConfig& config) { return config.run.output / "journal.jsonl"; }
@@ -153,11 +170,12 @@ std::filesystem::path journal_path(const hg::RunConfig& config) { return config.
 /// `timeline` (legs.csv) gains the final model when rank 0 trains it here.
 void finish(const hg::RunConfig& config, const hg::SweepProgress& progress, const hg::TrainingData& data,
             hg::RunSummary summary, PhaseClock& clock, const std::map<std::int64_t, hg::SoftmaxModel>& trained_ahead = {},
-            SweepTimeline* timeline = nullptr) {
+            SweepTimeline* timeline = nullptr, const hg::HalvingSchedule* halving = nullptr) {
     const bool final_model = summary.complete && summary.shard == "0/1";
     if (final_model) {
         hg::enter_phase("final");
-        summary.best = progress.best();
+        // Successive halving's winner is the best of its last rung, not of every row.
+        summary.best = halving ? hg::halving_best_of_last_rung(*halving, progress.results()) : progress.best();
         if (summary.best) {
             const auto ahead = trained_ahead.find(summary.best->trial);
             summary.final_trained_ahead = ahead != trained_ahead.end();
@@ -172,6 +190,8 @@ void finish(const hg::RunConfig& config, const hg::SweepProgress& progress, cons
     hg::enter_phase("outputs");
     summary.config_json = hg::config_to_json(config);
     summary.isa = hg::kernels::active_table().name;
+    summary.trials_csv.val_cost_std = config.data.folds > 0;
+    if (halving) summary.trials_csv.rung_epochs = halving->rung_epochs();
     summary.trials = progress.total();
     summary.finished = progress.done();
     summary.phase_seconds = clock.laps();
@@ -213,6 +233,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
         config = load_run_config(options);
         std::tie(shard, shards) = parse_shard(options.shard);
         hg::kernels::active_table();  // each rank picks the widest level of its CPU, or HYPERGRID_ISA's
+        if (config.grid.halving && shards > 1) throw hg::InputError(kHalvingShardError);
         if (!cluster.is_root()) return;
         hg::prepare_output_directory(config.run.output);
         if (!options.resume && std::filesystem::exists(journal_path(config)))
@@ -240,74 +261,123 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     // 3. Journal: rank 0 resumes from it and appends every result the moment it arrives.
     hg::enter_phase("journal");
     const hg::Grid grid(config.grid);
+    std::optional<hg::HalvingSchedule> halving;  // successive halving's rungs
+    if (config.grid.halving) halving.emplace(grid, config.grid.factor);
     std::optional<hg::SweepProgress> progress;  // rank 0's records
     std::optional<hg::JournalWriter> journal;
-    std::vector<std::int64_t> done_ids;
+    std::optional<hg::FoldAggregator> fold_records;  // k-fold: rank 0's fold results, folded into trials
+    if (data.folds > 0) fold_records.emplace(data.folds);
+    const int models_per_trial = std::max(data.folds, 1);
+    std::vector<std::int64_t> done_ids;  // by trial * models_per_trial + fold
     cluster.agree([&] {
         if (!cluster.is_root()) return;
         const hg::JournalHeader header = hg::journal_header(config, shared.digests(), grid.size(), shard, shards);
         journal.emplace(journal_path(config), header);  // locks it before anything is read
         hg::io::remove_stale_temporary_files(config.run.output);  // the lock says no other run writes here
         progress.emplace(grid.size(), log, hg::parse_progress_style(options.progress), hg::stdout_is_terminal());
-        progress->restore(hg::read_journal(journal_path(config), header));
-        for (const hg::TrialResult& r : progress->results()) done_ids.push_back(r.trial);
+        if (halving) progress->expect_total(hg::halving_trial_count(*halving));  // fewer trials than ids
+        const std::vector<hg::TrialResult> journaled = hg::read_journal(journal_path(config), header);
+        progress->restore(fold_records ? fold_records->add(journaled) : journaled);
+        for (const hg::TrialResult& r : journaled) done_ids.push_back(r.trial * models_per_trial + std::max(r.fold, 0));
     });
     cluster.broadcast_from_root(done_ids);
-    std::vector<bool> done(static_cast<std::size_t>(grid.size()));
-    for (const std::int64_t trial : done_ids) done[static_cast<std::size_t>(trial)] = true;
+    std::vector<bool> done(static_cast<std::size_t>(grid.size() * models_per_trial));
+    for (const std::int64_t id : done_ids) done[static_cast<std::size_t>(id)] = true;
 
-    // 4. Plan: units of work, cut into legs that balance the ranks (rank 0 computes too). Every rank
-    //    computes the same plan; a failure is agreed on.
-    hg::enter_phase("plan");
-    std::optional<hg::WorkPlan> planned_work;
-    std::vector<hg::Leg> legs;
-    cluster.agree([&] {
-        planned_work.emplace(grid, data.classes, config.run.models_per_unit, data.split.train.count,
-                             hg::packing_for(cluster.size(), shards == 1 ? final_scale(data) : 0),
-                             hg::WorkFilter{shard, shards, &done});
-        legs = planned_work->legs(cluster.size());
-        hg::fault_point("plan");
-    });
-    const hg::WorkPlan& plan = *planned_work;
-    hg::UnitQueue queue(legs, cluster.size(), config.run.dynamic_schedule);
-    if (log)
-        *log << "hypergrid " << HYPERGRID_VERSION << ": " << grid.size() << " trials (shard " << shard << "/" << shards << ", "
-             << done_ids.size() << " already in the journal) in " << plan.size() << " units (" << legs.size()
-             << " legs) on " << cluster.size() << " ranks; " << data.split.train.count << " train, " << data.split.validation.count << " validation, "
-             << data.test.count << " test examples, " << data.split.train.dims << " features, " << data.classes
-             << " classes; kernels " << hg::kernels::active_table().name << std::endl;
+    // Rank 0 journals every result at once; with k-fold a trial is recorded when its last fold arrives.
+    const auto record = [&](const std::vector<hg::TrialResult>& results) {
+        if (!fold_records) return journal->append(progress->add(results));
+        std::vector<hg::TrialResult> fresh;
+        const std::vector<hg::TrialResult> trials = fold_records->add(results, &fresh);
+        journal->append(fresh);
+        progress->add(trials);
+    };
 
-    // 5. Sweep: results stream to rank 0, which journals them at once. Ranks left without units at
-    //    the end train the final model ahead, for the best trial so far.
-    hg::enter_phase("sweep");
+    // 4-5. Plan and sweep: the trials still owed packed into units of work, cut into legs that
+    //    balance the ranks (every rank computes the same plan; a failure is agreed on); results
+    //    stream to rank 0, which journals them at once. Ranks left without units at the end train
+    //    the final model ahead, for the best trial so far. Successive halving sweeps once per rung
+    //    (halving_sweep.hpp), its models waiting between rungs in rank 0's store.
     std::map<std::int64_t, hg::SoftmaxModel> trained_ahead;  // rank 0's, by trial
-    hg::SweepWork work;
-    work.next = [&](int rank) { return queue.next(rank); };
-    work.run = [&](std::int64_t leg, const hg::Report& report, const hg::Poll& poll, const hg::Relay& relay) {
-        const hg::Leg& planned = legs[static_cast<std::size_t>(leg)];
-        const hg::LegLinks links{[&] { return relay.receive(planned.after); },
-                                 [&](hg::TrainedState state) { relay.hand_over(leg, std::move(state)); }};
-        hg::train_unit(plan.unit(planned), data, cluster.rank(), report, poll, links);
-    };
-    work.collect = [&](const std::vector<hg::TrialResult>& results) { journal->append(progress->add(results)); };
-    work.stop_requested = hg::stop_requested;
-    work.queued = hg::queue_depth(legs.size(), cluster.size());
-    work.side.pick = [&] {
-        const std::optional<hg::TrialResult> best = progress->best();
-        return shards == 1 && best ? best->trial : std::int64_t{-1};
-    };
-    work.side.run = [&](std::int64_t trial, const hg::Poll& poll) {
-        const auto start = std::chrono::steady_clock::now();
-        const hg::SoftmaxModel model = hg::train_final_model(grid.at(trial), data, poll);
-        return hg::TrainedState{hg::flatten(model),
-                                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
-    };
-    work.side.done = [&](std::int64_t trial, const hg::TrainedState& model) {
-        trained_ahead[trial] = hg::unflatten(model.values, data.split.all.dims, data.classes);
-    };
     hg::StateStore handed_over;  // rank 0's: states handed over and not yet taken
-    const hg::SweepOutcome sweep = hg::run_sweep(cluster, work, handed_over);
-    const bool complete = sweep.complete;
+    std::optional<SweepTimeline> timeline;
+    std::int64_t legs_before = 0, units_before = 0;
+    const auto sweep = [&](const std::vector<bool>& owed_done, const hg::RungSweep& rung) {
+        hg::enter_phase("plan");
+        std::optional<hg::WorkPlan> planned_work;
+        std::vector<hg::Leg> legs;
+        cluster.agree([&] {
+            planned_work.emplace(grid, data.classes, config.run.models_per_unit, data.sweep_train_examples(),
+                                 hg::packing_for(cluster.size(), shards == 1 ? final_scale(data) : 0),
+                                 hg::WorkFilter{shard, shards, &owed_done, data.folds, rung.from_epoch});
+            legs = planned_work->legs(cluster.size());
+            hg::fault_point("plan");
+        });
+        const hg::WorkPlan& plan = *planned_work;
+        hg::UnitQueue queue(legs, cluster.size(), config.run.dynamic_schedule);
+        if (log)
+            *log << "hypergrid " << HYPERGRID_VERSION << ": " << grid.size() << " trials (shard " << shard << "/" << shards << ", "
+                 << done_ids.size() << " already in the journal) in " << plan.size() << " units (" << legs.size()
+                 << " legs) on " << cluster.size() << " ranks; "
+                 << (data.folds > 0 ? std::to_string(data.split.all.count) + " train in " + std::to_string(data.folds) + " folds, "
+                                    : std::to_string(data.split.train.count) + " train, " + std::to_string(data.split.validation.count) + " validation, ")
+                 << data.test.count << " test examples, " << data.split.train.dims << " features, " << data.classes
+                 << " classes; kernels " << hg::kernels::active_table().name
+                 << (halving ? hg::describe(rung, *halving) : std::string()) << std::endl;
+
+        hg::enter_phase("sweep");
+        hg::SweepWork work;
+        work.next = [&](int rank) { return queue.next(rank); };
+        work.run = [&](std::int64_t leg, const hg::Report& report, const hg::Poll& poll, const hg::Relay& relay) {
+            const hg::Leg& planned = legs[static_cast<std::size_t>(leg)];
+            const hg::WorkUnit unit = plan.unit(planned);
+            hg::LegLinks links{[&] { return relay.receive(planned.after); },
+                               [&](hg::TrainedState state) { relay.hand_over(leg, std::move(state)); }, {}, {}};
+            if (halving) hg::link_rung(unit, *halving, rung, data.folds, relay.receive, relay.hand_over, links);
+            hg::train_unit(unit, data, cluster.rank(), report, poll, links);
+        };
+        work.collect = [&](const std::vector<hg::TrialResult>& results) { record(results); };
+        work.stop_requested = hg::stop_requested;
+        work.queued = hg::queue_depth(legs.size(), cluster.size());
+        work.side.pick = [&] {
+            // Halving: only in the last rung, whose best is the winner (a side task holds its sweep's end).
+            std::optional<hg::TrialResult> best;
+            if (!halving) best = progress->best();
+            else if (!rung.keep) best = hg::halving_best_of_last_rung(*halving, progress->results());
+            if (halving && best && halving->rung(best->trial) != rung.rung) best.reset();
+            return shards == 1 && best ? best->trial : std::int64_t{-1};
+        };
+        work.side.run = [&](std::int64_t trial, const hg::Poll& poll) {
+            const auto start = std::chrono::steady_clock::now();
+            const hg::SoftmaxModel model = hg::train_final_model(grid.at(trial), data, poll);
+            return hg::TrainedState{hg::flatten(model),
+                                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+        };
+        work.side.done = [&](std::int64_t trial, const hg::TrainedState& model) {
+            trained_ahead[trial] = hg::unflatten(model.values, data.split.all.dims, data.classes);
+        };
+        const hg::SweepOutcome outcome = hg::run_sweep(cluster, work, handed_over);
+        if (!timeline) timeline = SweepTimeline{outcome.start, {}};
+        add_to_timeline(*timeline, outcome, legs, legs_before, units_before);
+        legs_before += static_cast<std::int64_t>(legs.size());
+        units_before += static_cast<std::int64_t>(plan.size());
+        return outcome.complete;
+    };
+    bool complete = true;
+    if (!halving) {
+        complete = sweep(done, {});
+    } else {
+        while (complete) {  // rank 0 decides each rung's work from the results; every rank sweeps it
+            std::vector<std::int64_t> next;
+            if (cluster.is_root())
+                next = hg::next_rung_sweep(*halving, progress->results(), fold_records ? &*fold_records : nullptr, data.folds,
+                                           handed_over).encode();
+            cluster.broadcast_from_root(next);
+            const hg::RungSweep rung = hg::RungSweep::decode(next);
+            if (rung.finished) break;
+            complete = sweep(hg::rung_done_mask(*halving, rung, done, data.folds), rung);
+        }
+    }
     clock.lap("sweep");
     std::vector<double> peak_memory = cluster.gather_to_root(hg::peak_resident_mb());
     if (!cluster.is_root()) return complete ? 0 : hg::kExitStopped;
@@ -316,15 +386,16 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
 
     // 6. Report: the final model on train + validation, test metrics, and the output files. A
     //    stopped sweep or a shard writes what it has and trains no final model.
-    if (complete && shards == 1 && progress->done() != grid.size())
+    if (complete && shards == 1 && !halving && progress->done() != grid.size())
         throw std::logic_error("the sweep ended without every trial");
     hg::RunSummary summary;
     summary.peak_memory_mb = peak_memory;
     summary.ranks = cluster.size();
     summary.shard = std::to_string(shard) + "/" + std::to_string(shards);
     summary.complete = complete;
-    SweepTimeline timeline = timeline_of(sweep, legs);
-    finish(config, *progress, data, summary, clock, trained_ahead, &timeline);
+    if (fold_records) summary.fold_results = fold_records->fold_results();
+    if (!timeline) timeline = SweepTimeline{std::chrono::steady_clock::now(), {}};  // halving resumed when done
+    finish(config, *progress, data, summary, clock, trained_ahead, &*timeline, halving ? &*halving : nullptr);
     return complete ? 0 : hg::kExitStopped;
 }
 
@@ -345,7 +416,10 @@ int finalize(hg::Cluster& cluster, const Options& options) {
     clock.lap("load");
 
     hg::enter_phase("merge");
+    if (config.grid.halving) throw hg::InputError(kHalvingShardError);
     hg::SweepProgress progress(grid.size(), nullptr);
+    std::optional<hg::FoldAggregator> fold_records;
+    if (data.folds > 0) fold_records.emplace(data.folds);
     std::set<int> seen;
     int shards = 0;
     for (const std::string& dir : options.shard_dirs) {
@@ -355,8 +429,9 @@ int finalize(hg::Cluster& cluster, const Options& options) {
         if (shards && count != shards) throw hg::InputError(file.string() + ": shard of " + std::to_string(count) + ", others of " + std::to_string(shards));
         if (!seen.insert(shard).second) throw hg::InputError(file.string() + ": shard " + std::to_string(shard) + " given twice");
         shards = count;
-        const std::vector<hg::TrialResult> results =
+        const std::vector<hg::TrialResult> journaled =
             hg::read_journal(file, hg::journal_header(config, {datasets[0].digest, datasets[1].digest}, grid.size(), shard, count));
+        const std::vector<hg::TrialResult> results = fold_records ? fold_records->add(journaled) : journaled;
         const std::vector<bool> mine = hg::shard_trials(grid, shard, count);
         const auto owed = std::count(mine.begin(), mine.end(), true);
         progress.restore(results);
@@ -374,6 +449,7 @@ int finalize(hg::Cluster& cluster, const Options& options) {
     hg::RunSummary summary;
     summary.ranks = cluster.size();
     summary.peak_memory_mb = {hg::peak_resident_mb()};
+    if (fold_records) summary.fold_results = fold_records->fold_results();
     finish(config, progress, data, summary, clock);
     return 0;
 }
@@ -390,8 +466,23 @@ int plan(const Options& options) {
     for (const hg::ReadDataset& file : files) labels_only.push_back({nullptr, file.labels.data(), file.count(), 0});
     const hg::TrainingData data = training_data(labels_only, config);
     const hg::Grid grid(config.grid);
+    if (data.folds > 0)
+        std::cout << data.folds << "-fold cross-validation of " << data.split.all.count << " examples: each trial trains "
+                  << data.folds << " models (one per fold, ~" << data.sweep_train_examples()
+                  << " examples each); a unit holds models of one fold\n";
+    // Halving: the rungs, then rung 0's units (the later rungs' configurations follow from results).
+    std::optional<hg::HalvingSchedule> halving;
+    std::vector<bool> rung_zero;
+    if (config.grid.halving) {
+        halving.emplace(grid, config.grid.factor);
+        std::cout << hg::format_rungs(*halving, data.folds);
+        hg::RungSweep first;
+        for (std::int64_t c = 0; c < halving->configurations(); ++c) first.configurations.push_back(c);
+        rung_zero = hg::rung_done_mask(*halving, first, {}, data.folds);
+    }
     const hg::WorkPlan work(grid, data.classes, config.run.models_per_unit, 1,
-                            hg::packing_for(options.plan_ranks, final_scale(data)));
+                            hg::packing_for(options.plan_ranks, final_scale(data)),
+                            {0, 1, halving ? &rung_zero : nullptr, data.folds});
     std::cout << hg::format_plan_report(grid, work, options.plan_ranks);
     return 0;
 }

@@ -3,6 +3,7 @@
 #include "hypergrid/errors.hpp"
 #include "hypergrid/fault.hpp"
 #include "hypergrid/io/atomic_file.hpp"
+#include "hypergrid/folds.hpp"
 #include "hypergrid/io/npy.hpp"
 #include "hypergrid/text_format.hpp"
 
@@ -105,7 +106,8 @@ std::string format_summary_json(const RunSummary& s) {
 void write_run_outputs(const std::filesystem::path& directory, const std::vector<TrialResult>& results,
                        const RunSummary& summary) {
     prepare_output_directory(directory);
-    write_file_atomic(directory / "trials.csv", format_trials_csv(results));
+    write_file_atomic(directory / "trials.csv", format_trials_csv(results, summary.trials_csv));
+    if (summary.fold_results) write_file_atomic(directory / "folds.csv", format_folds_csv(*summary.fold_results));
     if (summary.final_model)
         for (const auto& [name, bytes] : summary.final_model->model.files()) write_file_atomic(directory / name, bytes);
     // The summary goes last: its presence says the run's other outputs are complete.

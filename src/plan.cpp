@@ -60,6 +60,7 @@ public:
 
     std::int64_t size() const {
         const GridConfig& axes = grid_.axes();
+        if (grid_.drawn_configurations()) return axes.samples;  // halving's drawn configurations
         return grid_.random() ? grid_.size()
                               : static_cast<std::int64_t>(axes.batch_size.size() * axes.alpha.size() * axes.learning_rate.size());
     }
@@ -68,6 +69,7 @@ public:
     Hyperparameters at(std::int64_t track) const {
         if (grid_.random()) return grid_.at(track);
         const GridConfig& axes = grid_.axes();
+        if (grid_.drawn_configurations()) return grid_.at(static_cast<std::int64_t>(epoch_order_.back()) * axes.samples + track);
         const auto [b, a, l] = indices(track);
         return {axes.epochs[epoch_order_.back()], axes.alpha[a], axes.learning_rate[l], axes.batch_size[b]};
     }
@@ -76,6 +78,11 @@ public:
     template <class F>
     void for_each_checkpoint(std::int64_t track, F&& f) const {
         if (grid_.random()) return f(grid_.at(track).epochs, track);
+        if (grid_.drawn_configurations()) {
+            for (const std::size_t e : epoch_order_)
+                f(grid_.axes().epochs[e], static_cast<std::int64_t>(e) * grid_.axes().samples + track);
+            return;
+        }
         const auto [b, a, l] = indices(track);
         for (const std::size_t e : epoch_order_) f(grid_.axes().epochs[e], grid_.trial_id(e, a, l, b));
     }
@@ -153,7 +160,9 @@ std::vector<std::size_t> chunk_sizes(std::size_t models, std::size_t chunks, std
 
 WorkPlan::WorkPlan(const Grid& grid, int classes, int models_per_unit, std::int64_t train_examples,
                    const Packing& packing, const WorkFilter& filter)
-    : grid_(&grid), classes_(classes), done_(filter.done ? *filter.done : std::vector<bool>{}) {
+    : grid_(&grid), classes_(classes), folds_(filter.folds), from_epoch_(filter.from_epoch),
+      done_(filter.done ? *filter.done : std::vector<bool>{}) {
+    const int fold_count = std::max(folds_, 1);  // models per track
     const Tracks tracks(grid);
     const std::vector<int> owner = filter.shards > 1 ? shards_of(tracks, filter.shards) : std::vector<int>{};
 
@@ -166,25 +175,28 @@ WorkPlan::WorkPlan(const Grid& grid, int classes, int models_per_unit, std::int6
         std::uint32_t group;
         int last_epochs;  // its last checkpoint
         int owed_epochs;  // its last checkpoint still owed
+        int fold;         // k-fold: the fold it trains for (0 without folds)
     };
     // The final model, when the packing counts it: the mean trial of the whole space, trained alone.
     const bool count_final = packing.final_scale > 0 && packing.ranks > 1;
     double single_costs = 0;
     std::vector<int> batch_sizes;
-    std::map<int, std::uint32_t> group_of;
+    std::map<std::pair<int, int>, std::uint32_t> group_of;  // by (batch size, fold): models of a unit share both
     std::vector<Owed> owed;
     for (std::int64_t t = 0; t < tracks.size(); ++t) {
         const Hyperparameters h = tracks.at(t);
-        const auto group = group_of.emplace(h.batch_size, static_cast<std::uint32_t>(batch_sizes.size())).first->second;
-        if (group == batch_sizes.size()) batch_sizes.push_back(h.batch_size);
         if (count_final)
             tracks.for_each_checkpoint(t, [&](int epochs, std::int64_t) { single_costs += unit_cost(epochs, h.batch_size, 1, classes); });
-        if (!owner.empty() && owner[static_cast<std::size_t>(t)] != filter.shard) continue;
-        int owed_epochs = 0;
-        tracks.for_each_checkpoint(t, [&](int epochs, std::int64_t trial) {
-            if (done_.empty() || !done_[static_cast<std::size_t>(trial)]) owed_epochs = epochs;
-        });
-        if (owed_epochs > 0) owed.push_back({t, group, h.epochs, owed_epochs});
+        for (int fold = 0; fold < fold_count; ++fold) {
+            const auto group = group_of.emplace(std::make_pair(h.batch_size, fold), static_cast<std::uint32_t>(batch_sizes.size())).first->second;
+            if (group == batch_sizes.size()) batch_sizes.push_back(h.batch_size);
+            if (!owner.empty() && owner[static_cast<std::size_t>(t)] != filter.shard) continue;
+            int owed_epochs = 0;
+            tracks.for_each_checkpoint(t, [&](int epochs, std::int64_t trial) {
+                if (done_.empty() || !done_[static_cast<std::size_t>(trial * fold_count + fold)]) owed_epochs = epochs;
+            });
+            if (owed_epochs > from_epoch_) owed.push_back({t * fold_count + fold, group, h.epochs, owed_epochs, fold});
+        }
     }
     std::stable_sort(owed.begin(), owed.end(), [](const Owed& a, const Owed& b) {
         return a.group != b.group ? a.group < b.group : a.last_epochs < b.last_epochs;
@@ -204,6 +216,7 @@ WorkPlan::WorkPlan(const Grid& grid, int classes, int models_per_unit, std::int6
             for (const std::size_t size : chunk_sizes(counts[g], chunks[g], static_cast<std::size_t>(models_per_unit), classes)) {
                 int epochs = 0;
                 for (std::size_t i = 0; i < size; ++i) epochs = std::max(epochs, owed[static_cast<std::size_t>(first) + i].owed_epochs);
+                epochs -= from_epoch_;  // halving: a rung trains only its own epochs
                 spans.push_back({first, static_cast<std::int64_t>(size)});
                 costs.push_back(unit_cost(epochs, batch_sizes[g], size, classes) * static_cast<double>(train_examples));
                 unit_epochs.push_back(epochs);
@@ -242,18 +255,24 @@ WorkPlan::WorkPlan(const Grid& grid, int classes, int models_per_unit, std::int6
 WorkUnit WorkPlan::unit(std::size_t u) const {
     const Tracks tracks(*grid_);
     const Span& span = spans_[u];
-    const auto owed = [&](std::int64_t trial) { return done_.empty() || !done_[static_cast<std::size_t>(trial)]; };
+    const int fold_count = std::max(folds_, 1);
+    const int fold = static_cast<int>(order_[static_cast<std::size_t>(span.first)] % fold_count);  // one per unit
+    const auto owed = [&](std::int64_t trial) {
+        return done_.empty() || !done_[static_cast<std::size_t>(trial * fold_count + fold)];
+    };
     WorkUnit unit;
     unit.cost = costs_[u];
+    unit.fold = folds_ > 0 ? fold : -1;
+    unit.start_epoch = from_epoch_;
     // The unit's checkpoints: every epoch count one of its models still owes a trial at.
     for (std::int64_t i = span.first; i < span.first + span.count; ++i)
-        tracks.for_each_checkpoint(order_[static_cast<std::size_t>(i)], [&](int epochs, std::int64_t trial) {
+        tracks.for_each_checkpoint(order_[static_cast<std::size_t>(i)] / fold_count, [&](int epochs, std::int64_t trial) {
             if (owed(trial)) unit.checkpoints.push_back(epochs);
         });
     std::sort(unit.checkpoints.begin(), unit.checkpoints.end());
     unit.checkpoints.erase(std::unique(unit.checkpoints.begin(), unit.checkpoints.end()), unit.checkpoints.end());
     for (std::int64_t i = span.first; i < span.first + span.count; ++i) {
-        const std::int64_t track = order_[static_cast<std::size_t>(i)];
+        const std::int64_t track = order_[static_cast<std::size_t>(i)] / fold_count;
         const Hyperparameters h = tracks.at(track);
         unit.batch_size = h.batch_size;
         unit.alphas.push_back(h.alpha);
@@ -266,14 +285,15 @@ WorkUnit WorkPlan::unit(std::size_t u) const {
         });
         unit.trials.push_back(std::move(ids));
     }
+    unit.first_epoch = from_epoch_;
     unit.last_epoch = unit.epochs();
     return unit;
 }
 
 WorkUnit WorkPlan::unit(const Leg& leg) const {
     WorkUnit piece = unit(leg.unit);
-    piece.first_epoch = leg.first_epoch;
-    piece.last_epoch = leg.last_epoch;
+    piece.first_epoch = from_epoch_ + leg.first_epoch;  // legs count epochs from the unit's start
+    piece.last_epoch = from_epoch_ + leg.last_epoch;
     piece.cost = leg.cost;
     return piece;
 }

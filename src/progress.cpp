@@ -89,7 +89,7 @@ std::vector<TrialResult> SweepProgress::results() const {
 
 bool SweepProgress::record(const TrialResult& r) {
     const auto slot = static_cast<std::size_t>(r.trial);
-    if (finished_[slot]) return false;
+    if (finished_.at(slot)) return false;  // at(): an id outside the space is a bug, never a silent write
     finished_[slot] = true;
     results_.push_back(r);
     ++done_;

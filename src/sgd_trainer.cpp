@@ -9,12 +9,12 @@
 
 namespace hypergrid {
 
-SideBySideTrainer::SideBySideTrainer(const DatasetView& train, int classes, int batch_size,
+SideBySideTrainer::SideBySideTrainer(const ExampleSet& train, int classes, int batch_size,
                                      std::vector<ModelSpec> models, std::uint64_t seed)
-    : kernels_(kernels::active_table()), train_(train), classes_(classes), batch_size_(std::min<Eigen::Index>(batch_size, train.count)),
+    : kernels_(kernels::active_table()), train_(train), classes_(classes), batch_size_(std::min<Eigen::Index>(batch_size, train.count())),
       models_(std::move(models)), seed_(seed), width_(static_cast<Eigen::Index>(models_.size()) * classes_) {
     const Eigen::Index padded = kernels::padded_width(width_);
-    weights_.setZero(train.dims, padded);
+    weights_.setZero(train.dims(), padded);
     bias_.setZero(padded);
     decay_.setOnes(padded);
     step_size_.setZero(padded);
@@ -29,10 +29,13 @@ SideBySideTrainer::SideBySideTrainer(const DatasetView& train, int classes, int 
 }
 
 void SideBySideTrainer::run_epoch(std::int64_t epoch, const std::function<void()>& poll) {
-    const std::vector<std::uint32_t> order = epoch_permutation(seed_, epoch, train_.count);
+    const std::int64_t count = train_.count();
+    std::vector<std::uint32_t> order = epoch_permutation(seed_, epoch, count);
+    if (train_.gap_count > 0)  // a fold's training set: its i-th example is the data's index(i)
+        for (std::uint32_t& i : order) i = static_cast<std::uint32_t>(train_.index(i));
     std::int64_t steps = 0;
-    for (std::int64_t first = 0; first < train_.count; first += batch_size_) {
-        const Eigen::Index m = std::min<Eigen::Index>(batch_size_, train_.count - first);
+    for (std::int64_t first = 0; first < count; first += batch_size_) {
+        const Eigen::Index m = std::min<Eigen::Index>(batch_size_, count - first);
         step(order.data() + first, m);
         if (poll && ++steps % kPollSteps == 0) poll();
     }
@@ -40,7 +43,7 @@ void SideBySideTrainer::run_epoch(std::int64_t epoch, const std::function<void()
 
 void SideBySideTrainer::step(const std::uint32_t* batch, Eigen::Index m) {
     const kernels::Shape shape{weights_.rows(), weights_.cols(), static_cast<std::int64_t>(models_.size()), classes_};
-    const kernels::Examples examples{train_.features, train_.labels, batch, m};  // the batch read in place
+    const kernels::Examples examples{train_.data.features, train_.data.labels, batch, m};  // the batch read in place
     kernels_.sgd_step(shape, weights_.data(), bias_.data(), decay_.data(), step_size_.data(), examples,
                       scores_.data());
 }

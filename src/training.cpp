@@ -24,13 +24,27 @@ void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
                 const std::function<void()>& poll, const LegLinks& links) {
     using Clock = std::chrono::steady_clock;
     fault_point("train_alloc");
-    SideBySideTrainer trainer(data.split.train, data.classes, unit.batch_size, model_specs(unit), data.seed);
+    const FoldSplit sets = data.fold(unit.fold);
+    SideBySideTrainer trainer(sets.train, data.classes, unit.batch_size, model_specs(unit), data.seed);
     double seconds_before = 0;  // in the legs before this one
+    // Halving: each model's trial seconds in the rungs before (a unit's time is shared out per rung).
+    std::vector<double> model_seconds(unit.model_count(), 0.0);
     if (unit.continues_a_leg()) {
         fault_point("receive_state");  // between a hand-over and its pick-up
-        const TrainedState state = links.receive();
+        TrainedState state = links.receive();
         seconds_before = state.seconds;
+        // Each model's seconds in the rungs before follow the trainer's state (halving; zeros otherwise).
+        const auto models = static_cast<std::ptrdiff_t>(unit.model_count());
+        std::copy(state.values.end() - models, state.values.end(), model_seconds.begin());
+        state.values.resize(state.values.size() - unit.model_count());
         trainer.restore(state.values);
+    } else if (unit.continues_a_rung()) {
+        std::vector<std::vector<double>> states;
+        for (TrainedState& model : links.resume_models()) {
+            model_seconds[states.size()] = model.seconds;
+            states.push_back(std::move(model.values));
+        }
+        trainer.restore(join_model_states(states, data.classes));
     }
     const Clock::time_point start = Clock::now();
     const auto seconds = [&] { return seconds_before + std::chrono::duration<double>(Clock::now() - start).count(); };
@@ -40,7 +54,7 @@ void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
         trainer.run_epoch(epoch, poll);
         fault_point("train_epoch");
         for (; checkpoint < unit.checkpoints.size() && unit.checkpoints[checkpoint] == epoch + 1; ++checkpoint) {
-            const std::vector<Metrics> metrics = trainer.evaluate(data.split.validation);
+            const std::vector<Metrics> metrics = trainer.evaluate(sets.validation);
             // Each trial's share of the unit's time so far: the models trained side by side split it.
             const double share = seconds() / static_cast<double>(unit.model_count());
             std::vector<TrialResult> results;
@@ -53,8 +67,9 @@ void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
                 r.val_cross_entropy = metrics[m].cross_entropy;
                 r.val_accuracy = metrics[m].accuracy;
                 r.status = std::isfinite(r.val_cost) ? TrialStatus::ok : TrialStatus::diverged;
-                r.seconds = share;
+                r.seconds = model_seconds[m] + share;
                 r.rank = rank;
+                r.fold = unit.fold;
                 results.push_back(r);
             }
             report(results);
@@ -62,8 +77,42 @@ void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
         poll();
     }
     if (unit.hands_over()) {
-        links.hand_over({trainer.state(), seconds()});
+        std::vector<double> state = trainer.state();
+        state.insert(state.end(), model_seconds.begin(), model_seconds.end());
+        links.hand_over({std::move(state), seconds()});
+    } else if (links.keep_models) {
+        const double share = seconds() / static_cast<double>(unit.model_count());
+        std::vector<TrainedState> kept;
+        std::size_t m = 0;
+        for (std::vector<double>& model : split_model_states(trainer.state(), unit.model_count(), data.classes))
+            kept.push_back({std::move(model), model_seconds[m++] + share});
+        links.keep_models(std::move(kept));
     }
+}
+
+std::vector<std::vector<double>> split_model_states(const std::vector<double>& state, std::size_t models, int classes) {
+    const auto c = static_cast<std::size_t>(classes), width = models * c;
+    if (width == 0 || state.size() % width != 0) throw std::invalid_argument("split_model_states: " + std::to_string(state.size()) + " values for " + std::to_string(models) + " models");
+    const std::size_t rows = state.size() / width;  // the weights' d rows, then the bias
+    std::vector<std::vector<double>> split(models);
+    for (std::size_t m = 0; m < models; ++m)
+        for (std::size_t i = 0; i < rows; ++i)
+            split[m].insert(split[m].end(), state.begin() + static_cast<std::ptrdiff_t>(i * width + m * c),
+                            state.begin() + static_cast<std::ptrdiff_t>(i * width + (m + 1) * c));
+    return split;
+}
+
+std::vector<double> join_model_states(const std::vector<std::vector<double>>& states, int classes) {
+    const auto c = static_cast<std::size_t>(classes), width = states.size() * c;
+    const std::size_t rows = states.empty() ? 0 : states.front().size() / c;
+    std::vector<double> state;
+    state.reserve(rows * width);
+    for (std::size_t i = 0; i < rows; ++i)
+        for (const std::vector<double>& model : states) {
+            if (model.size() != rows * c) throw std::invalid_argument("join_model_states: models of different shapes");
+            state.insert(state.end(), model.begin() + static_cast<std::ptrdiff_t>(i * c), model.begin() + static_cast<std::ptrdiff_t>((i + 1) * c));
+        }
+    return state;
 }
 
 SoftmaxModel train_final_model(const Hyperparameters& hyper, const TrainingData& data,

@@ -823,6 +823,14 @@ TEST_CASE("load_config reads folds and halving", "[config]") {
         CHECK_FALSE(config.grid.random);
         CHECK(config.grid.factor == 3);
     }
+    SECTION("halving with samples: drawn configurations, ranges without num") {
+        Fixture fixture(replace(kIdxConfig, "alpha = [0.1, 0.01, 0.001]", "alpha = { start = 1e-4, stop = 1e-1, scale = \"log\" }") +
+                        "[search]\nmode = \"halving\"\nsamples = 20\n");
+        const RunConfig config = load_config(fixture.config);
+        CHECK(config.grid.halving);
+        CHECK(config.grid.samples == 20);
+        CHECK(config.grid.alpha.empty());
+    }
     SECTION("halving with factor 2") {
         Fixture fixture(kIdxConfig + "[search]\nmode = \"halving\"\nfactor = 2\n");
         const RunConfig config = load_config(fixture.config);
@@ -854,6 +862,10 @@ TEST_CASE("load_config refuses bad folds and halving settings", "[config]") {
     SECTION("halving with one epochs value") {
         expect_error(replace(kIdxConfig, "[5, 25, 35]", "[5]") + "[search]\nmode = \"halving\"\n", 7, "grid.epochs",
                      "halving needs at least 2 epochs values");
+    }
+    SECTION("halving's epochs need their values (a range needs num)") {
+        expect_error(replace(kIdxConfig, "[5, 25, 35]", "{ start = 1, stop = 9 }") + "[search]\nmode = \"halving\"\nsamples = 4\n",
+                     7, "grid.epochs.num", "missing required key");
     }
     SECTION("an unknown mode names halving") {
         expect_error(kIdxConfig + "[search]\nmode = \"asha\"\n", 14, "search.mode", "\"halving\"");

@@ -43,7 +43,7 @@ struct GridConfig {
     std::optional<AxisRange> ranges[4];
 
     bool random = false;        ///< [search] mode = "random": `samples` points drawn from the axes
-    std::int64_t samples = 0;   ///< random mode: how many trials
+    std::int64_t samples = 0;   ///< random mode: how many trials; halving: how many configurations (0: the grid's)
     std::uint64_t search_seed = 0;  ///< random mode: seeds the draws ([search] seed, default [run] seed)
 
     /// [search] mode = "halving": successive halving over the epochs axis (see halving.hpp); the

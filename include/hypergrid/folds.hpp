@@ -63,6 +63,11 @@ public:
 
     /// Every fold result recorded, by (trial, fold).
     std::vector<TrialResult> fold_results() const;
+    /// Whether trial `trial`'s fold `fold` is recorded.
+    bool has(std::int64_t trial, int fold) const {
+        const auto found = by_trial_.find(trial);
+        return found != by_trial_.end() && found->second[static_cast<std::size_t>(fold)].fold >= 0;
+    }
 
 private:
     int folds_;

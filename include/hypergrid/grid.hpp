@@ -28,6 +28,9 @@ public:
 
     std::int64_t size() const;
     bool random() const { return axes_.random; }
+    /// Halving with `samples`: configuration s is drawn as random mode's trial s is (its epochs
+    /// aside), and trial t is configuration t % samples at the epochs value of index t / samples.
+    bool drawn_configurations() const { return axes_.halving && axes_.samples > 0; }
     Hyperparameters at(std::int64_t trial) const;
     /// Grid mode: the id of the trial at the given index of each axis.
     std::int64_t trial_id(std::size_t epochs_index, std::size_t alpha_index, std::size_t rate_index,
@@ -35,6 +38,8 @@ public:
     const GridConfig& axes() const { return axes_; }
 
 private:
+    Hyperparameters draw_point(std::int64_t sample) const;  ///< random mode's trial `sample`
+
     GridConfig axes_;
 };
 

@@ -22,8 +22,8 @@ namespace hypergrid {
 
 class HalvingSchedule {
 public:
-    /// The rungs of `grid` (grid mode: configurations = alpha x learning_rate x batch_size, in the
-    /// grid's order); `factor` >= 2.
+    /// The rungs of `grid`: configurations = alpha x learning_rate x batch_size in the grid's order,
+    /// or with `samples` the drawn ones (Grid::drawn_configurations); `factor` >= 2.
     HalvingSchedule(const Grid& grid, int factor);
 
     std::size_t rungs() const { return rung_epochs_.size(); }
@@ -67,6 +67,10 @@ struct HalvingProgress {
 /// Rung 0 is every configuration; rung r + 1 is promote(rung r's results) once rung r is complete.
 /// The search ends after the last rung, or early when a rung promotes nothing (all diverged).
 HalvingProgress halving_progress(const HalvingSchedule& schedule, const std::vector<TrialResult>& results);
+
+/// The expected number of trials a search runs: C + ceil(C / factor) + ... over the rungs (fewer when
+/// trials diverge).
+std::int64_t halving_trial_count(const HalvingSchedule& schedule);
 
 /// The winner: the best result of the last rung that ran (pick_best's rule), as an index into
 /// `results`; empty when none finished.

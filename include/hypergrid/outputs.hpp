@@ -68,6 +68,9 @@ struct RunSummary {
         field("peak_memory_mb", Fixed<std::vector<double>>{peak_memory_mb, 1});
         field("seconds", Fixed<std::vector<std::pair<std::string, double>>>{phase_seconds, 4});
     }
+
+    TrialsCsvExtras trials_csv;  ///< the columns k-fold and halving add to trials.csv
+    std::optional<std::vector<TrialResult>> fold_results;  ///< k-fold: written to folds.csv
 };
 
 /// This process's peak resident set size so far, in MiB.
@@ -75,7 +78,7 @@ double peak_resident_mb();
 
 std::string format_summary_json(const RunSummary& summary);
 
-/// trials.csv, summary.json, and the final model as weights.npy (d x c) and bias.npy (c).
+/// trials.csv (folds.csv with k-fold), summary.json, and the final model as weights.npy (d x c) and bias.npy (c).
 void write_run_outputs(const std::filesystem::path& directory, const std::vector<TrialResult>& results,
                        const RunSummary& summary);
 

@@ -30,6 +30,11 @@ struct WorkUnit {
     /// over, or hands its models on to the leg after it.
     int first_epoch = 0;
     int last_epoch = 0;
+    /// k-fold: the fold whose training set the models train on (folds.hpp); -1 without folds.
+    int fold = -1;
+    /// Successive halving: the models do not start from zero but from the states their rung before
+    /// left at this epoch count (the whole unit is then [start_epoch, epochs())); 0 otherwise.
+    int start_epoch = 0;
 
     std::size_t model_count() const { return alphas.size(); }
     /// The trials this piece finishes: those whose checkpoint lies in (first_epoch, last_epoch].
@@ -41,7 +46,9 @@ struct WorkUnit {
         return count;
     }
     int epochs() const { return checkpoints.back(); }
-    bool continues_a_leg() const { return first_epoch > 0; }
+    bool continues_a_leg() const { return first_epoch > start_epoch; }
+    /// Halving: the models continue from their rung before's states.
+    bool continues_a_rung() const { return first_epoch == start_epoch && start_epoch > 0; }
     bool hands_over() const { return last_epoch < epochs(); }
 };
 
@@ -54,6 +61,10 @@ struct WorkFilter {
     int shard = 0;                            ///< this run's shard, 0-based
     int shards = 1;                           ///< how many shards the sweep is cut into
     const std::vector<bool>* done = nullptr;  ///< finished trials by id (none when null)
+    /// k-fold: each track is trained once per fold, and `done` is by trial * folds + fold; 0: no folds.
+    int folds = 0;
+    /// Successive halving: the owed tracks continue from models stored at this epoch count.
+    int from_epoch = 0;
 };
 
 /// The shard of each model track, a track being one (alpha, learning_rate, batch_size) trained to
@@ -145,6 +156,8 @@ private:
     };
     const Grid* grid_;
     int classes_;
+    int folds_;       // WorkFilter::folds
+    int from_epoch_;  // WorkFilter::from_epoch
     std::vector<bool> done_;           // finished trials by id (empty: none)
     std::vector<std::int64_t> order_;  // owed track ids, unit after unit
     std::vector<Span> spans_;

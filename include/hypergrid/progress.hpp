@@ -69,6 +69,10 @@ public:
     /// Ends the display: the bar's last state and its newline, or a last status line.
     void finish_display();
 
+    /// The number of trials progress is shown against when it is not the ids' span (successive
+    /// halving runs only some trials; the constructor's `total` still bounds the ids).
+    void expect_total(std::int64_t total) { total_ = total; }
+
     std::int64_t done() const { return done_; }
     std::int64_t total() const { return total_; }
     ProgressDisplay display() const { return display_; }

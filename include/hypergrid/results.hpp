@@ -6,6 +6,7 @@
 #include "hypergrid/record_fields.hpp"
 
 #include <boost/serialization/access.hpp>
+#include <cmath>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -28,6 +29,10 @@ struct TrialResult {
     TrialStatus status = TrialStatus::ok;
     double seconds = 0;            ///< this trial's share of its unit's training time up to its epoch count
     int rank = 0;                  ///< the rank that trained it
+    // k-fold cross-validation (folds.hpp): a fold's result has its fold; a trial's, fold -1 and the
+    // spread of its folds' costs.
+    int fold = -1;
+    double val_cost_std = 0;
 
     /// The one list of fields, in column order: trials.csv, the journal, summary.json's "best",
     /// equality, printing and the MPI archive all follow it (record_fields.hpp).
@@ -47,7 +52,10 @@ struct TrialResult {
     }
 
     /// Every field equal, NaN metrics of diverged trials included (compared by their text).
-    friend bool operator==(const TrialResult& a, const TrialResult& b) { return same_fields(a, b); }
+    friend bool operator==(const TrialResult& a, const TrialResult& b) {
+        return same_fields(a, b) && a.fold == b.fold &&
+               (a.val_cost_std == b.val_cost_std || (std::isnan(a.val_cost_std) && std::isnan(b.val_cost_std)));
+    }
     friend bool operator!=(const TrialResult& a, const TrialResult& b) { return !(a == b); }
 
 private:
@@ -55,6 +63,7 @@ private:
     template <class Archive>
     void serialize(Archive& archive, const unsigned /*version*/) {
         serialize_fields(archive, *this);
+        archive & fold & val_cost_std;  // k-fold's, outside the field list: no column or journal key of their own
     }
 };
 
@@ -66,5 +75,14 @@ extern const std::string kTrialsCsvHeader;
 
 /// trials.csv: the header and one row per result, in the order given.
 std::string format_trials_csv(const std::vector<TrialResult>& results);
+
+/// The columns a search adds to trials.csv: val_cost_std after val_accuracy (k-fold), and rung
+/// last (successive halving: the rung = the index of the trial's epochs among the ascending
+/// epochs values `rung_epochs`).
+struct TrialsCsvExtras {
+    bool val_cost_std = false;
+    std::vector<int> rung_epochs;  ///< empty: no rung column
+};
+std::string format_trials_csv(const std::vector<TrialResult>& results, const TrialsCsvExtras& extras);
 
 }  // namespace hypergrid

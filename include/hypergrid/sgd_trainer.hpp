@@ -11,6 +11,7 @@
 
 #include "hypergrid/dataset.hpp"
 #include "hypergrid/kernels.hpp"
+#include "hypergrid/folds.hpp"
 #include "hypergrid/model.hpp"
 #include "hypergrid/softmax.hpp"
 
@@ -23,7 +24,9 @@ namespace hypergrid {
 
 class SideBySideTrainer {
 public:
-    SideBySideTrainer(const DatasetView& train, int classes, int batch_size, std::vector<ModelSpec> models,
+    /// `train` may leave out a run of examples (a k-fold training set, folds.hpp): epoch e then visits
+    /// the remaining ones in epoch_permutation(seed, e, their count), mapped to their places.
+    SideBySideTrainer(const ExampleSet& train, int classes, int batch_size, std::vector<ModelSpec> models,
                       std::uint64_t seed);
 
     /// One pass over the training set in epoch `epoch`'s order. `poll`, when set, is called every
@@ -53,7 +56,7 @@ private:
     void step(const std::uint32_t* batch, Eigen::Index m);
 
     const kernels::Table& kernels_;
-    DatasetView train_;
+    ExampleSet train_;
     Eigen::Index classes_;
     Eigen::Index batch_size_;
     std::vector<ModelSpec> models_;

@@ -32,6 +32,11 @@ public:
     std::optional<TrainedState> take(std::int64_t leg);
     bool holds(std::int64_t leg) const { return states_.count(leg) > 0; }
     std::size_t size() const { return states_.size(); }
+    /// Drops every state whose key `drop` names (successive halving: models no rung will continue).
+    template <class Drop>
+    void erase_if(Drop drop) {
+        for (auto it = states_.begin(); it != states_.end();) it = drop(it->first) ? states_.erase(it) : std::next(it);
+    }
 
 private:
     std::map<std::int64_t, TrainedState> states_;

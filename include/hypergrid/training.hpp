@@ -5,6 +5,7 @@
 /// callbacks.
 
 #include "hypergrid/dataset.hpp"
+#include "hypergrid/folds.hpp"
 #include "hypergrid/grid.hpp"
 #include "hypergrid/model.hpp"
 #include "hypergrid/plan.hpp"
@@ -21,13 +22,23 @@ namespace hypergrid {
 
 /// Everything a training needs besides its hyperparameters.
 struct TrainingData {
-    Split split;
+    Split split;  ///< with folds: train and all are the whole training set, validation is empty
     DatasetView test;
     int classes = 0;
     std::uint64_t seed = 0;
     /// What the training set's raw features were divided by: the final model's feature scale. Known
     /// where the training set was read (rank 0 always reads it), 0 elsewhere.
     double feature_scale = 0;
+    int folds = 0;  ///< k-fold cross-validation (folds.hpp); 0: the holdout split
+
+    /// What models of `fold` train and validate on; fold -1: the holdout split.
+    FoldSplit fold(int fold) const {
+        return fold < 0 ? FoldSplit{split.train, split.validation} : fold_split(split.all, folds, fold);
+    }
+    /// The examples one sweep model trains on (for the planner's costs).
+    std::int64_t sweep_train_examples() const {
+        return folds > 0 ? split.all.count - split.all.count / folds : split.train.count;
+    }
 };
 
 /// How the two legs of a unit cut across ranks meet. The state handed over is the trainer's state()
@@ -35,7 +46,17 @@ struct TrainingData {
 struct LegLinks {
     std::function<TrainedState()> receive;               ///< for a leg that continues one
     std::function<void(TrainedState state)> hand_over;   ///< for a leg that hands over
+    /// Successive halving: each model's state where its rung before stopped (a unit that
+    /// continues_a_rung), and, when set, where to keep each model's state at the end of its rung for
+    /// the next one (a trainer's state() of one model, with its trial's seconds so far).
+    std::function<std::vector<TrainedState>()> resume_models;
+    std::function<void(std::vector<TrainedState> states)> keep_models;
 };
+
+/// A side-by-side trainer's state() cut into each of its `models` models' states (a trainer of one
+/// model with the same numbers), and back: models trained apart continue side by side, and back.
+std::vector<std::vector<double>> split_model_states(const std::vector<double>& state, std::size_t models, int classes);
+std::vector<double> join_model_states(const std::vector<std::vector<double>>& states, int classes);
 
 /// Trains the unit's models side by side over its epochs [first_epoch, last_epoch) (the whole unit:
 /// from zero to its largest epoch count); after each checkpoint's epoch, evaluates every model on

@@ -6,6 +6,11 @@
                          --learning-rate L --batch-size B --classes C
         prints {"val_cost": ..., "val_cross_entropy": ..., "val_accuracy": ...}
 
+    softmax_reference.py ... --folds K (instead of --validation-fraction)
+        k-fold cross-validation: fold f = examples [floor(f n / K), floor((f + 1) n / K)) validates
+        the model trained on the other folds (in their order); prints {"folds": [per-fold figures],
+        "val_cost": mean, "val_cross_entropy": mean, "val_accuracy": mean, "val_cost_std": std}
+
     softmax_reference.py --print-permutation SEED EPOCH N
         prints epoch_permutation(SEED, EPOCH, N) as space-separated integers
 
@@ -124,6 +129,15 @@ def split(X, y, validation_fraction):
     return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
 
 
+def fold_splits(X, y, folds):
+    """Each fold's (training set, validation set): the other folds in their order, and the fold."""
+    n = X.shape[0]
+    for f in range(folds):
+        first, end = f * n // folds, (f + 1) * n // folds
+        keep = np.r_[0:first, end:n]
+        yield X[keep], y[keep], X[first:end], y[first:end]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--print-permutation", nargs=3, type=int, metavar=("SEED", "EPOCH", "N"))
@@ -133,6 +147,7 @@ def main(argv=None):
                         help="divide features by this (default 255 for integer files, 1 for floats)")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N examples (0 = all)")
     parser.add_argument("--validation-fraction", type=float)
+    parser.add_argument("--folds", type=int, default=0, help="k-fold cross-validation instead of the split")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--alpha", type=float)
@@ -146,7 +161,7 @@ def main(argv=None):
         print(" ".join(str(i) for i in epoch_permutation(seed, epoch, n)))
         return 0
 
-    required = ["images", "labels", "validation_fraction", "seed", "epochs", "alpha",
+    required = ["images", "labels"] + ([] if args.folds else ["validation_fraction"]) + ["seed", "epochs", "alpha",
                 "learning_rate", "batch_size", "classes"]
     missing = ["--" + name.replace("_", "-") for name in required if getattr(args, name) is None]
     if missing:
@@ -155,6 +170,18 @@ def main(argv=None):
     X, y = load_data(args.images, args.labels, args.scale, args.limit)
     if y.min() < 0 or y.max() >= args.classes:
         sys.exit(f"error: labels must lie in [0, {args.classes})")
+    if args.folds:
+        figures = []
+        for X_train, y_train, X_val, y_val in fold_splits(X, y, args.folds):
+            W, b = train(X_train, y_train, args.classes, args.seed, args.epochs, args.alpha,
+                         args.learning_rate, args.batch_size)
+            figures.append(evaluate(W, b, X_val, y_val, args.alpha))
+        costs = np.array([f[0] for f in figures])
+        print(json.dumps({
+            "folds": [{"val_cost": c, "val_cross_entropy": e, "val_accuracy": a} for c, e, a in figures],
+            "val_cost": float(costs.mean()), "val_cross_entropy": float(np.mean([f[1] for f in figures])),
+            "val_accuracy": float(np.mean([f[2] for f in figures])), "val_cost_std": float(costs.std())}))
+        return 0
     X_train, y_train, X_val, y_val = split(X, y, args.validation_fraction)
     W, b = train(X_train, y_train, args.classes, args.seed, args.epochs, args.alpha,
                  args.learning_rate, args.batch_size)
