@@ -8,7 +8,8 @@
 #      metrics and confusion matrix, weights.npy and bias.npy; the baseline (no FMA) is compared
 #      within a tolerance and its differences are printed.
 # A level this CPU lacks must be refused with exit 2 (checked for each such level), and the v3/v4
-# comparison fails when the CPU lacks either: it cannot be made here, and the test says so.
+# comparison fails when the CPU lacks either: it cannot be made here, and the test says so (label
+# avx512: `ctest -LE avx512` leaves it out on such a CPU).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SCRIPTS="$HYPERGRID_SOURCE_DIR/tests/scripts"
