@@ -84,6 +84,7 @@ struct Context {
     const RunRecords& records;
     const JsonValue& summary;
     bool random = false;
+    bool halving = false;
     std::vector<ReportAxis> axes;        // varying axes, binned for heatmaps and the estimate
     std::vector<std::size_t> finite;     // indices of trials with a finite cost
     std::optional<std::vector<double>> costs;  // analysis_costs
@@ -151,8 +152,11 @@ std::string summary_section(const Context& c) {
     html += "</div>";
 
     html += "<div class=\"card\"><h3>Search</h3><dl>";
-    html += row("mode", c.random ? "random search (" + escape(text_at(s, {"config", "search", "samples"})) + " samples)"
-                                 : std::string("full grid"));
+    const std::string factor = text_at(s, {"config", "search", "factor"});
+    html += row("mode", c.halving ? "successive halving (" + (factor.empty() ? "" : "factor " + escape(factor) + ", ") +
+                                        std::to_string(rung_summaries(c.records.trials, c.records.rungs).size()) + " rungs run)"
+                        : c.random ? "random search (" + escape(text_at(s, {"config", "search", "samples"})) + " samples)"
+                                   : std::string("full grid"));
     html += row("trials", escape(text_at(s, {"finished"})) + " of " + escape(text_at(s, {"trials"})) + " finished");
     if (c.diverged) html += row("diverged", std::to_string(c.diverged));
     for (const char* axis : kAxisNames) {
@@ -177,8 +181,11 @@ std::string summary_section(const Context& c) {
     html += "<div class=\"card\"><h3>Data</h3><dl>";
     html += row("train", data_source_text(s, "train"));
     html += row("test", data_source_text(s, "test"));
-    html += row("validation", escape(percent(number_at(s, {"config", "data", "validation_fraction"}).value_or(NAN), 0)) +
-                                  " of the training set");
+    if (const auto folds = number_at(s, {"config", "data", "folds"}))
+        html += row("validation", format_number(*folds) + "-fold cross-validation");
+    else
+        html += row("validation", escape(percent(number_at(s, {"config", "data", "validation_fraction"}).value_or(NAN), 0)) +
+                                      " of the training set");
     for (const char* limit : {"limit_train", "limit_test"})
         if (number_at(s, {"config", "data", limit}).value_or(0) > 0)
             html += row(limit, escape(text_at(s, {"config", "data", limit})));
@@ -229,6 +236,25 @@ std::string status_section(const Context& c) {
                 "final model.</p>";
     html += "<div class=\"bar\"><span style=\"width:" + px(trials > 0 ? 100 * finished / trials : 0) + "%\"></span></div>";
     return html + "</section>";
+}
+
+/// Successive halving: each rung's epochs, how many configurations it trained and passed on, its best.
+std::string rungs_section(const Context& c) {
+    if (!c.halving) return "";
+    std::string html = "<section><h2>Rungs</h2><p class=\"note\">Successive halving trains every configuration to the "
+                       "first rung's epochs, then continues the best of each rung to the next rung's epochs.</p>";
+    const std::vector<RungSummary> rungs = rung_summaries(c.records.trials, c.records.rungs);
+    if (rungs.empty()) return html + "<p class=\"note\">trials.csv has no rung column.</p></section>";
+    html += "<table class=\"rungs\"><tr><th>rung</th><th>epochs</th><th>configurations trained</th><th>promoted</th>"
+            "<th>best val cost</th><th>best trial</th></tr>";
+    for (const RungSummary& r : rungs) {
+        const TrialResult* best = r.best ? &c.records.trials[*r.best] : nullptr;
+        html += "<tr><td>" + std::to_string(r.rung) + "</td><td>" + std::to_string(r.epochs) + "</td><td>" +
+                std::to_string(r.trained) + "</td><td>" + std::to_string(r.promoted) + "</td><td>" +
+                (best ? format_fixed(best->val_cost, 6) : std::string("-")) + "</td><td>" +
+                (best ? std::to_string(best->trial) : std::string("-")) + "</td></tr>";
+    }
+    return html + "</table></section>";
 }
 
 // --- 2. Validation cost against each axis ----------------------------------------------------------
@@ -602,16 +628,39 @@ std::string top_section(const Context& c) {
     if (top.empty()) return html + "<p class=\"note\">No trial with a finite cost yet.</p></section>";
     html += "<div class=\"scroll\"><table><tr><th>#</th><th>trial</th>";
     for (const char* axis : kAxisNames) html += std::string("<th>") + axis + "</th>";
-    html += "<th>val cost</th><th>val cross-entropy</th><th>val accuracy</th><th>seconds</th><th>rank</th></tr>";
+    html += "<th>val cost</th>" + std::string(c.records.has_val_cost_std ? "<th>&plusmn; std over folds</th>" : "") +
+            "<th>val cross-entropy</th><th>val accuracy</th><th>seconds</th><th>rank</th></tr>";
     for (std::size_t k = 0; k < top.size(); ++k) {
         const TrialResult& r = c.records.trials[top[k]];
         html += "<tr><td>" + std::to_string(k + 1) + "</td><td>" + std::to_string(r.trial) + "</td><td>" +
                 std::to_string(r.hyper.epochs) + "</td><td title=\"" + format_number(r.hyper.alpha) + "\">" +
                 escape(short_number(r.hyper.alpha)) + "</td><td title=\"" + format_number(r.hyper.learning_rate) + "\">" +
                 escape(short_number(r.hyper.learning_rate)) + "</td><td>" + std::to_string(r.hyper.batch_size) + "</td><td>" +
-                format_fixed(r.val_cost, 6) + "</td><td>" + format_fixed(r.val_cross_entropy, 6) + "</td><td>" +
+                format_fixed(r.val_cost, 6) + "</td><td>" +
+                (c.records.has_val_cost_std ? format_fixed(r.val_cost_std, 6) + "</td><td>" : "") + format_fixed(r.val_cross_entropy, 6) + "</td><td>" +
                 percent(r.val_accuracy) + "</td><td>" + format_fixed(r.seconds, 3) + "</td><td>" + std::to_string(r.rank) +
                 "</td></tr>";
+    }
+    return html + "</table></div></section>";
+}
+
+/// k-fold: each fold's validation cost for the best trials, so the spread behind a mean is visible.
+std::string folds_section(const Context& c) {
+    if (c.records.folds.empty()) return "";
+    int folds = 0;
+    for (const TrialResult& r : c.records.folds) folds = std::max(folds, r.fold + 1);
+    std::string html = "<section><h2>Spread over folds</h2><p class=\"note\">Each fold's validation cost for the best "
+                       "trials (folds.csv); a trial's val cost is their mean, &plusmn; their standard deviation.</p>"
+                       "<div class=\"scroll\"><table class=\"folds\"><tr><th>trial</th>";
+    for (int f = 0; f < folds; ++f) html += "<th>fold " + std::to_string(f) + "</th>";
+    html += "<th>mean</th><th>&plusmn; std</th></tr>";
+    for (const std::size_t i : top_trials(c.records.trials, 5)) {
+        const TrialResult& r = c.records.trials[i];
+        std::vector<std::string> cells(static_cast<std::size_t>(folds), "-");
+        for (const TrialResult* f : folds_of(c.records.folds, r.trial)) cells[static_cast<std::size_t>(f->fold)] = format_fixed(f->val_cost, 6);
+        html += "<tr><td>" + std::to_string(r.trial) + "</td>";
+        for (const std::string& cell : cells) html += "<td>" + cell + "</td>";
+        html += "<td>" + format_fixed(r.val_cost, 6) + "</td><td>" + format_fixed(r.val_cost_std, 6) + "</td></tr>";
     }
     return html + "</table></div></section>";
 }
@@ -619,8 +668,9 @@ std::string top_section(const Context& c) {
 }  // namespace
 
 std::string format_html_report(const RunRecords& records) {
-    Context c{records, records.summary, false, {}, {}, {}, 0};
+    Context c{records, records.summary, false, false, {}, {}, {}, 0};
     c.random = text_at(records.summary, {"config", "search", "mode"}) == "random";
+    c.halving = text_at(records.summary, {"config", "search", "mode"}) == "halving" || !records.rungs.empty();
     bool declared_log[kReportAxes] = {};
     for (int a = 0; a < kReportAxes; ++a)
         declared_log[a] = text_at(records.summary, {"config", "search", "ranges", kAxisNames[a], "scale"}) == "log";
@@ -644,6 +694,7 @@ std::string format_html_report(const RunRecords& records) {
             std::to_string(records.trials.size()) + " trials &middot; hypergrid " + escape(text_at(records.summary, {"version"})) + "</p>";
     html += summary_section(c);
     html += status_section(c);
+    html += rungs_section(c);
     html += axes_section(c);
     html += heatmaps_section(c);
     html += curves_section(c);
@@ -651,6 +702,7 @@ std::string format_html_report(const RunRecords& records) {
     html += confusion_section(c);
     html += timeline_section(c);
     html += top_section(c);
+    html += folds_section(c);
     return html + "</main></body></html>\n";
 }
 

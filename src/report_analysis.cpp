@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
+#include <set>
 #include <tuple>
 
 namespace hypergrid {
@@ -225,6 +227,43 @@ std::vector<std::size_t> top_trials(const std::vector<TrialResult>& trials, std:
     std::partial_sort(ok.begin(), ok.begin() + static_cast<std::ptrdiff_t>(keep), ok.end(), better);
     ok.resize(keep);
     return ok;
+}
+
+std::vector<RungSummary> rung_summaries(const std::vector<TrialResult>& trials, const std::vector<int>& rungs) {
+    std::vector<RungSummary> out;
+    if (rungs.size() != trials.size()) return out;
+    using Configuration = std::tuple<double, double, int>;  // (alpha, learning_rate, batch_size)
+    std::map<int, std::vector<std::size_t>> by_rung;
+    for (std::size_t i = 0; i < trials.size(); ++i) by_rung[rungs[i]].push_back(i);
+    for (auto it = by_rung.begin(); it != by_rung.end(); ++it) {
+        RungSummary rung;
+        rung.rung = it->first;
+        rung.epochs = trials[it->second.front()].hyper.epochs;
+        rung.trained = it->second.size();
+        for (const std::size_t i : it->second) {
+            const TrialResult& r = trials[i];
+            if (r.status != TrialStatus::ok || !std::isfinite(r.val_cost)) continue;
+            if (!rung.best || std::tie(r.val_cost, r.trial) < std::tie(trials[*rung.best].val_cost, trials[*rung.best].trial))
+                rung.best = i;
+        }
+        if (const auto next = std::next(it); next != by_rung.end() && next->first == it->first + 1) {
+            std::set<Configuration> continued;
+            for (const std::size_t i : next->second)
+                continued.emplace(trials[i].hyper.alpha, trials[i].hyper.learning_rate, trials[i].hyper.batch_size);
+            for (const std::size_t i : it->second)
+                rung.promoted += continued.count({trials[i].hyper.alpha, trials[i].hyper.learning_rate, trials[i].hyper.batch_size});
+        }
+        out.push_back(rung);
+    }
+    return out;
+}
+
+std::vector<const TrialResult*> folds_of(const std::vector<TrialResult>& folds, std::int64_t trial) {
+    std::vector<const TrialResult*> out;
+    for (const TrialResult& r : folds)
+        if (r.trial == trial) out.push_back(&r);
+    std::sort(out.begin(), out.end(), [](const TrialResult* a, const TrialResult* b) { return a->fold < b->fold; });
+    return out;
 }
 
 Balance timeline_balance(const std::vector<LegSpan>& spans) {

@@ -237,8 +237,9 @@ const JsonValue* JsonValue::at_path(std::initializer_list<const char*> keys) con
 
 JsonValue parse_json(const std::string& text) { return JsonParser(text).document(); }
 
-std::vector<TrialResult> parse_trials_csv(const std::string& text) {
+std::vector<TrialResult> parse_trials_csv(const std::string& text, TrialsCsvOptional* optional) {
     std::vector<TrialResult> trials;
+    int std_column = -1, rung_column = -1;
     const std::vector<std::string> required{"trial", "epochs", "alpha", "learning_rate", "batch_size",
                                             "val_cost", "val_cross_entropy", "val_accuracy", "status"};
     int c[11];
@@ -248,6 +249,9 @@ std::vector<TrialResult> parse_trials_csv(const std::string& text) {
             for (std::size_t i = 0; i < required.size(); ++i) c[i] = column(required[i]);
             c[9] = column("seconds");
             c[10] = column("rank");
+            std_column = column("val_cost_std");
+            rung_column = column("rung");
+            if (optional) optional->val_cost_std = std_column >= 0;
             first = false;
         }
         TrialResult r;
@@ -264,9 +268,27 @@ std::vector<TrialResult> parse_trials_csv(const std::string& text) {
         else throw std::invalid_argument("status '" + cells[c[8]] + "'");
         if (c[9] >= 0) r.seconds = to_double(cells[c[9]]);
         if (c[10] >= 0) r.rank = static_cast<int>(to_integer(cells[c[10]]));
+        if (std_column >= 0) r.val_cost_std = to_double(cells[std_column]);
+        if (rung_column >= 0 && optional) optional->rungs.push_back(static_cast<int>(to_integer(cells[rung_column])));
         trials.push_back(r);
     });
     return trials;
+}
+
+std::vector<TrialResult> parse_folds_csv(const std::string& text) {
+    std::vector<TrialResult> folds;
+    const std::vector<std::string> required{"trial", "fold", "val_cost", "val_cross_entropy", "val_accuracy"};
+    for_each_row(text, required, [&](const std::vector<std::string>& cells, auto column) {
+        TrialResult r;
+        r.trial = to_integer(cells[column("trial")]);
+        r.fold = static_cast<int>(to_integer(cells[column("fold")]));
+        if (r.fold < 0) throw std::invalid_argument("fold " + std::to_string(r.fold) + ", expected >= 0");
+        r.val_cost = to_double(cells[column("val_cost")]);
+        r.val_cross_entropy = to_double(cells[column("val_cross_entropy")]);
+        r.val_accuracy = to_double(cells[column("val_accuracy")]);
+        folds.push_back(r);
+    });
+    return folds;
 }
 
 std::vector<LegSpan> parse_legs_csv(const std::string& text) {
@@ -307,7 +329,11 @@ RunRecords read_run_records(const std::filesystem::path& directory) {
     records.summary = parse("summary.json", parse_json);
     if (records.summary.kind != JsonValue::Kind::object)
         throw InputError((directory / "summary.json").string() + ": not a JSON object");
-    records.trials = parse("trials.csv", parse_trials_csv);
+    TrialsCsvOptional optional;
+    records.trials = parse("trials.csv", [&](const std::string& text) { return parse_trials_csv(text, &optional); });
+    records.has_val_cost_std = optional.val_cost_std;
+    records.rungs = std::move(optional.rungs);
+    if (std::filesystem::exists(directory / "folds.csv")) records.folds = parse("folds.csv", parse_folds_csv);
     if (std::filesystem::exists(directory / "legs.csv")) records.legs = parse("legs.csv", parse_legs_csv);
     records.weights_shape = npy_shape(directory / "weights.npy");
     return records;

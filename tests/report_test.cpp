@@ -159,6 +159,54 @@ TEST_CASE("trials.csv reads back what format_trials_csv writes, by column name",
     CHECK_THROWS_WITH(parse_trials_csv(std::string(kTrialsCsvHeader) + "\n1,2,3\n"), Contains("line 2"));
 }
 
+TEST_CASE("k-fold's val_cost_std, halving's rung and folds.csv are read; rungs are summarised", "[report]") {
+    // 3 configurations at rung 0 (1 epoch), the best 2 continued to rung 1 (3 epochs), 1 of them to rung 2.
+    std::vector<TrialResult> trials = {trial(0, 1, 0.1, 0.1, 8, 0.9), trial(1, 1, 0.2, 0.1, 8, 0.7), trial(2, 1, 0.3, 0.1, 8, 0.8),
+                                       trial(4, 3, 0.2, 0.1, 8, 0.5), trial(5, 3, 0.3, 0.1, 8, 0.6), trial(7, 9, 0.2, 0.1, 8, 0.45)};
+    trials[1].val_cost_std = 0.125;
+    TrialsCsvExtras extras;
+    extras.val_cost_std = true;
+    extras.rung_epochs = {1, 3, 9};
+    TrialsCsvOptional optional;
+    const std::vector<TrialResult> back = parse_trials_csv(format_trials_csv(trials, extras), &optional);
+    REQUIRE(back.size() == trials.size());
+    for (std::size_t i = 0; i < trials.size(); ++i) CHECK(back[i] == trials[i]);
+    CHECK(optional.val_cost_std);
+    CHECK(optional.rungs == std::vector<int>{0, 0, 0, 1, 1, 2});
+    TrialsCsvOptional none;
+    parse_trials_csv(format_trials_csv(trials), &none);
+    CHECK(!none.val_cost_std);
+    CHECK(none.rungs.empty());
+
+    const std::vector<RungSummary> rungs = rung_summaries(back, optional.rungs);
+    REQUIRE(rungs.size() == 3);
+    CHECK((rungs[0].epochs == 1 && rungs[0].trained == 3 && rungs[0].promoted == 2 && rungs[0].best == std::size_t{1}));
+    CHECK((rungs[1].epochs == 3 && rungs[1].trained == 2 && rungs[1].promoted == 1 && rungs[1].best == std::size_t{3}));
+    CHECK((rungs[2].epochs == 9 && rungs[2].trained == 1 && rungs[2].promoted == 0 && rungs[2].best == std::size_t{5}));
+    CHECK(rung_summaries(back, {}).empty());
+
+    const std::vector<TrialResult> folds = parse_folds_csv(
+        "trial,fold,val_cost,val_cross_entropy,val_accuracy\n1,1,0.8,0.7,0.5\n1,0,0.6,0.5,0.75\n2,0,0.9,0.9,0.25\n");
+    const std::vector<const TrialResult*> of_one = folds_of(folds, 1);
+    REQUIRE(of_one.size() == 2);
+    CHECK((of_one[0]->fold == 0 && of_one[0]->val_cost == 0.6 && of_one[1]->fold == 1 && of_one[1]->val_accuracy == 0.5));
+    CHECK_THROWS_WITH(parse_folds_csv("trial,fold,val_cost,val_cross_entropy,val_accuracy\n1,-1,0,0,0\n"), Contains("line 2"));
+
+    // The page: a Rungs table for halving, a std column and per-fold costs for k-fold; neither otherwise.
+    RunRecords records = grid_records();
+    const std::string plain = format_html_report(records);
+    CHECK_THAT(plain, !Contains("<h2>Rungs</h2>") && !Contains("Spread over folds") && !Contains("std over folds"));
+    records.trials = back;
+    records.rungs = optional.rungs;
+    records.has_val_cost_std = true;
+    records.folds = folds;
+    const std::string page = format_html_report(records);
+    CHECK_THAT(page, Contains("<tr><td>0</td><td>1</td><td>3</td><td>2</td><td>0.700000</td><td>1</td></tr>"));
+    CHECK_THAT(page, Contains("successive halving"));
+    CHECK_THAT(page, Contains("<th>&plusmn; std over folds</th>"));
+    CHECK_THAT(page, Contains("<tr><td>1</td><td>0.600000</td><td>0.800000</td><td>0.700000</td><td>0.125000</td></tr>"));
+}
+
 TEST_CASE("legs.csv gives each rank's spans; bad rows are named", "[report]") {
     const std::vector<LegSpan> legs = parse_legs_csv(
         "rank,leg,unit,kind,start_seconds,end_seconds\n0,0,0,leg,0.5,2\n1,1,0,leg,0,3\n0,,,final,2,3.5\n");

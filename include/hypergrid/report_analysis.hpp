@@ -82,6 +82,22 @@ std::vector<LearningCurve> best_learning_curves(const std::vector<TrialResult>& 
 /// diverged never), best first.
 std::vector<std::size_t> top_trials(const std::vector<TrialResult>& trials, std::size_t count);
 
+/// One rung of a successive-halving search, from trials.csv's rung column.
+struct RungSummary {
+    int rung = 0;
+    int epochs = 0;
+    std::size_t trained = 0;    ///< configurations trained to this rung's epochs
+    std::size_t promoted = 0;   ///< of those, how many the next rung trained (0 for the last rung)
+    std::optional<std::size_t> best;  ///< index into the trials of the rung's best (pick_best's rule)
+};
+
+/// Per rung, ascending: `rungs` is parallel to `trials`. A configuration's trial at rung r + 1 is
+/// the one with its (alpha, learning_rate, batch_size), so "promoted" counts those.
+std::vector<RungSummary> rung_summaries(const std::vector<TrialResult>& trials, const std::vector<int>& rungs);
+
+/// The per-fold figures of one trial, by fold, from folds.csv's rows (empty when it has none).
+std::vector<const TrialResult*> folds_of(const std::vector<TrialResult>& folds, std::int64_t trial);
+
 /// How evenly the ranks were kept busy.
 struct Balance {
     double span = 0;               ///< from the sweep's start to the last span's end

@@ -50,17 +50,32 @@ struct RunRecords {
     JsonValue summary;                   ///< summary.json
     std::optional<std::vector<LegSpan>> legs;  ///< legs.csv; empty when the run recorded none
     std::vector<std::int64_t> weights_shape;   ///< weights.npy's shape (features x classes), if present
+    // What a search adds (search.md): k-fold's spread and per-fold figures, successive halving's rungs.
+    bool has_val_cost_std = false;       ///< trials.csv has val_cost_std (a k-fold run)
+    std::vector<int> rungs;              ///< trials.csv's rung column, parallel to trials; empty without one
+    std::vector<TrialResult> folds;      ///< folds.csv (trial, fold and its figures); empty without one
+};
+
+/// The columns of trials.csv a search adds, when present.
+struct TrialsCsvOptional {
+    bool val_cost_std = false;  ///< read into each TrialResult's val_cost_std
+    std::vector<int> rungs;     ///< one per row, when the file has a rung column
 };
 
 /// Parses trials.csv text, by its header's column names (columns it does not know are skipped).
 /// Throws std::invalid_argument naming the line.
-std::vector<TrialResult> parse_trials_csv(const std::string& text);
+/// `optional`, when given, receives what the search-added columns held.
+std::vector<TrialResult> parse_trials_csv(const std::string& text, TrialsCsvOptional* optional = nullptr);
+
+/// Parses folds.csv text (header trial,fold,val_cost,val_cross_entropy,val_accuracy); throws
+/// std::invalid_argument naming the line.
+std::vector<TrialResult> parse_folds_csv(const std::string& text);
 
 /// Parses legs.csv text (header rank,leg,unit,kind,start_seconds,end_seconds); throws
 /// std::invalid_argument naming the line.
 std::vector<LegSpan> parse_legs_csv(const std::string& text);
 
-/// Reads a run's output directory. Throws InputError("<file>: ...") when trials.csv or
+/// Reads a run's output directory (folds.csv too, when present). Throws InputError("<file>: ...") when trials.csv or
 /// summary.json is missing or malformed.
 RunRecords read_run_records(const std::filesystem::path& directory);
 

@@ -10,7 +10,12 @@ Fails (exit 1, one line per problem) unless:
     the test accuracy and the confusion matrix are those of summary.json;
   - with --legs: the timeline's balance figure is the one computed here from legs.csv, else the
     page says no timeline was recorded;
-  - with --stopped: the page says what is done so far.
+  - with --stopped: the page says what is done so far;
+  - when trials.csv has a rung column (successive halving): the summary names the mode and the Rungs
+    table lists per rung its epochs, the configurations trained, how many the next rung continued
+    and the best val_cost, as computed here from trials.csv;
+  - when trials.csv has val_cost_std (k-fold): the top-10 table shows each trial's std, and the
+    Spread over folds table shows the best 5 trials' per-fold val_cost of folds.csv, mean and std.
 """
 import csv
 import json
@@ -97,6 +102,49 @@ elif "No timeline recorded" not in page:
     problems.append("without legs.csv the page should say no timeline was recorded")
 if "--stopped" in flags and "What is done so far" not in page:
     problems.append("a stopped sweep's page does not say what is done")
+
+# Successive halving: the rungs, from trials.csv alone.
+if trials and "rung" in trials[0]:
+    if "<dt>mode</dt><dd>successive halving" not in page:
+        problems.append("the search card does not say successive halving")
+    config = lambda t: (t["alpha"], t["learning_rate"], t["batch_size"])
+    by_rung = {}
+    for t in trials:
+        by_rung.setdefault(int(t["rung"]), []).append(t)
+    want = []
+    for r in sorted(by_rung):
+        rows_r = by_rung[r]
+        following = {config(t) for t in by_rung.get(r + 1, [])}
+        finite = sorted((float(t["val_cost"]), int(t["trial"])) for t in rows_r
+                        if t["status"] == "ok" and math.isfinite(float(t["val_cost"])))
+        want.append((str(r), rows_r[0]["epochs"], str(len(rows_r)), str(sum(config(t) in following for t in rows_r)),
+                     f"{finite[0][0]:.6f}" if finite else "-", str(finite[0][1]) if finite else "-"))
+    table = page.split('<table class="rungs">', 1)[-1].split("</table>", 1)[0]
+    got = re.findall(r"<tr>" + "<td>([^<]*)</td>" * 6 + "</tr>", table)
+    if got != want:
+        problems.append(f"rungs table {got} != trials.csv's {want}")
+
+# k-fold: the spread over folds, from trials.csv and folds.csv.
+if trials and "val_cost_std" in trials[0]:
+    section = page.split("The best 10 trials", 1)[-1].split("</table>", 1)[0]
+    got = re.findall(r"<tr><td>\d+</td><td>(\d+)</td>(?:<td[^>]*>[^<]*</td>){5}<td>([^<]*)</td>", section)
+    want = [(t["trial"], f"{float(t['val_cost_std']):.6f}") for t in ok[:10]]
+    if got != want:
+        problems.append(f"top-10 std column {got} != trials.csv's {want}")
+    folds = {}
+    for f in csv.DictReader(open(f"{run_dir}/folds.csv")):
+        folds.setdefault(f["trial"], {})[int(f["fold"])] = f"{float(f['val_cost']):.6f}"
+    k = 1 + max(fold for per in folds.values() for fold in per)
+    table = page.split('<table class="folds">', 1)[-1].split("</table>", 1)[0]
+    got = [tuple(re.findall(r"<td>([^<]*)</td>", r)) for r in re.findall(r"<tr>(<td>.*?)</tr>", table)]
+    want = [(t["trial"], *[folds[t["trial"]].get(f, "-") for f in range(k)], f"{float(t['val_cost']):.6f}",
+             f"{float(t['val_cost_std']):.6f}") for t in ok[:5]]
+    if "Spread over folds" not in page or got != want:
+        problems.append(f"spread-over-folds table {got} != folds.csv's {want}")
+    for t in ok[:5]:  # the figures agree with each other: the mean of the folds is the trial's cost
+        costs = [float(v) for v in folds[t["trial"]].values()]
+        if not math.isclose(sum(costs) / len(costs), float(t["val_cost"]), rel_tol=1e-5, abs_tol=1e-6):
+            problems.append(f"trial {t['trial']}: folds.csv's mean {sum(costs) / len(costs)} != val_cost {t['val_cost']}")
 
 for p in problems:
     print(f"{report}: {p}")

@@ -6,6 +6,8 @@
 #   - `hypergrid report DIR -o FILE` writes the same bytes from the directory's records alone, adds
 #     the ranks' timeline when a legs.csv is present (a hand-written one here) and fails with exit 2
 #     and one line on a directory that is not a run's;
+#   - a successive-halving run's report has a Rungs table and a 3-fold run's the spread over folds,
+#     both checked by report_check.py against trials.csv and folds.csv;
 #   - progress scales: a 3000-trial random sweep's log (stdout not a terminal) is a few lines while
 #     trials.csv and the journal keep every trial; --progress lines|none override; a bad value is refused.
 set -euo pipefail
@@ -104,6 +106,53 @@ wait "$pid" || status=$?
 [[ $status -eq 3 ]] || fail "the stopped sweep exited $status, expected 3: $(tail -n 5 "$WORK/slow.log")"
 py "$CHECK_REPORT" "$WORK/slow/report.html" "$WORK/slow" --stopped || soft_fail "the stopped sweep's report is wrong"
 ok "stopped after $(($(wc -l <"$WORK/slow/trials.csv") - 1)) of 27 trials"
+
+check "a successive-halving run's report shows its rungs, as trials.csv has them"
+HALVING="$DATA/halving.toml"
+cat >"$HALVING" <<TOML
+$DATA_TABLE
+[grid]
+epochs = [1, 2, 4]
+alpha = [1e-4, 1e-2]
+learning_rate = [0.05, 0.2, 0.8]
+batch_size = [16, 64]
+[search]
+mode = "halving"
+factor = 3
+[run]
+models_per_unit = 3
+TOML
+run_ok "$WORK/halving.log" run "$HALVING" --output "$WORK/halving"
+[[ $(head -1 "$WORK/halving/trials.csv") == *,rung ]] || fail "the halving run's trials.csv has no rung column"
+grep -q "<h2>Rungs</h2>" "$WORK/halving/report.html" || soft_fail "the halving run's report has no Rungs section"
+py "$CHECK_REPORT" "$WORK/halving/report.html" "$WORK/halving" || soft_fail "the halving run's report disagrees with its records"
+! grep -q "<h2>Rungs</h2>" "$WORK/grid/report.html" || soft_fail "a full grid's report has a Rungs section"
+ok "rungs of $(($(wc -l <"$WORK/halving/trials.csv") - 1)) trials"
+
+check "a 3-fold run's report shows each trial's spread over folds, as folds.csv has it"
+KFOLD="$DATA/kfold.toml"
+cat >"$KFOLD" <<TOML
+[data]
+train_images = "images.npy"
+train_labels = "labels.npy"
+test_images = "test_images.npy"
+test_labels = "test_labels.npy"
+folds = 3
+[grid]
+epochs = [1, 2]
+alpha = [1e-4, 1e-2]
+learning_rate = [0.05, 0.8]
+batch_size = [16]
+[run]
+models_per_unit = 2
+TOML
+run_ok "$WORK/kfold.log" run "$KFOLD" --output "$WORK/kfold"
+[[ -s "$WORK/kfold/folds.csv" ]] || fail "the 3-fold run wrote no folds.csv"
+grep -q "Spread over folds" "$WORK/kfold/report.html" || soft_fail "the 3-fold run's report has no spread over folds"
+grep -q "3-fold cross-validation" "$WORK/kfold/report.html" || soft_fail "the data card does not name the 3 folds"
+py "$CHECK_REPORT" "$WORK/kfold/report.html" "$WORK/kfold" || soft_fail "the 3-fold run's report disagrees with its records"
+! grep -q "Spread over folds\|std over folds" "$WORK/grid/report.html" || soft_fail "a holdout run's report shows folds"
+ok "spread over 3 folds"
 
 check "a 3000-trial random sweep logs a few lines, trials.csv and the journal keep every trial"
 RANDOM_CONFIG="$DATA/random.toml"
