@@ -66,6 +66,11 @@ void append_value(std::string& out, std::int64_t value) { out += std::to_string(
 void append_value(std::string& out, std::nullptr_t) { out += "null"; }
 void append_value(std::string& out, const RunSummary::RawJson& json) { out += json.text; }
 void append_value(std::string& out, const TrialResult& r) { out += json_object(r, JsonForm::summary); }
+void append_value(std::string& out, const RunSummary::FoldedBest& best) {
+    std::string object = json_object(best.trial, JsonForm::summary);
+    object.pop_back();  // the closing brace: val_cost_std follows val_accuracy, as in trials.csv
+    out += object + ", \"val_cost_std\": " + json_number(best.trial.val_cost_std) + "}";
+}
 void append_value(std::string& out, const Eigen::MatrixXi& confusion) { out += confusion_json(confusion); }
 void append_value(std::string& out, const Metrics& m) {
     out += "{\"cross_entropy\": " + json_number(m.cross_entropy) + ", \"accuracy\": " + json_number(m.accuracy) + "}";

@@ -13,11 +13,12 @@ std::string format_plan_report(const Grid& grid, const WorkPlan& plan, int ranks
     const std::vector<double>& costs = plan.costs();
     const std::vector<Leg> legs = plan.legs(ranks);
     std::ostringstream out;
-    double separate = 0;  // cost if every trial trained alone, a unit of one model
+    double separate = 0;  // cost if every trial trained alone, a unit of one model (per fold with k-fold)
     for (std::int64_t t = 0; t < grid.size(); ++t) {
         const Hyperparameters h = grid.at(t);
         separate += unit_cost(h.epochs, h.batch_size, 1, plan.classes());
     }
+    separate *= std::max(plan.folds(), 1);
     const double shared = std::accumulate(costs.begin(), costs.end(), 0.0);
     out << grid.size() << " trials in " << plan.size() << " units, " << legs.size() << " legs on " << ranks
         << " ranks; cost " << format_fixed(shared, 1) << " model-epochs (" << format_fixed(separate, 1)

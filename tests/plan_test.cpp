@@ -2,6 +2,7 @@
 // relay legs across ranks (and longest-first assignment, which shards use), and picking the best result.
 
 #include "hypergrid/plan.hpp"
+#include "hypergrid/plan_report.hpp"
 #include "support/synthetic.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,6 +15,7 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <string>
 #include <vector>
 
 using namespace hypergrid;
@@ -531,6 +533,24 @@ TEST_CASE("the legs of a plan answer every trial once, each at its checkpoint's 
         CHECK(counted == static_cast<std::size_t>(grid.size()));
         CHECK(std::all_of(seen.begin(), seen.end(), [](int times) { return times == 1; }));
     }
+}
+
+TEST_CASE("the plan's trained-alone estimate counts a model per fold, as its units do", "[plan]") {
+    const Grid grid({{1, 3}, {1e-4, 1e-2}, {0.05, 0.3}, {16, 37}});
+    // The figures of the report's first line: "... cost S model-epochs (A if every trial trained alone)".
+    auto figures = [&](int folds) {
+        WorkFilter filter;
+        filter.folds = folds;
+        const std::string text = format_plan_report(grid, WorkPlan(grid, kClasses, 3, 1, {}, filter), 2);
+        const std::size_t cost = text.find("; cost "), open = text.find(" model-epochs (", cost);
+        REQUIRE((cost != std::string::npos && open != std::string::npos && text.find(" if every trial trained alone") != std::string::npos));
+        return std::make_pair(std::stod(text.substr(cost + 7)), std::stod(text.substr(open + 15)));
+    };
+    const auto [shared, alone] = figures(0);
+    const auto [shared3, alone3] = figures(3);
+    CHECK(shared3 == Approx(3 * shared).epsilon(0.002));  // the units: three models per track
+    CHECK(alone3 == Approx(3 * alone).epsilon(0.002));    // so the estimate too
+    CHECK(alone > shared);                                // sharing units saves work
 }
 
 TEST_CASE("pick_best takes the lowest cost among finished trials", "[plan]") {

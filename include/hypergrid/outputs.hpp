@@ -41,6 +41,8 @@ struct RunSummary {
     struct RawJson { const std::string& text; };
     /// Numbers written with this many decimals (memory, timings).
     template <class T> struct Fixed { const T& values; int decimals; };
+    /// A k-fold run's best: its summary fields and val_cost_std (a holdout run's "best" has none).
+    struct FoldedBest { const TrialResult& trial; };
 
     /// summary.json's keys, in order: a new key is one line here. Values are written by their type
     /// (format_summary_json): text, integers, booleans, doubles, optionals (null when empty),
@@ -55,7 +57,8 @@ struct RunSummary {
         field("shard", shard);
         field("isa", isa);
         field("config", RawJson{config_json});
-        field("best", best);
+        if (best && trials_csv.val_cost_std) field("best", FoldedBest{*best});
+        else field("best", best);
         if (final_model) {
             field("test", final_model->test);
             field("confusion_matrix", final_model->confusion);

@@ -142,6 +142,8 @@ public:
     /// The final model's expected cost, in the units of costs(), when the packing counted it (else 0).
     double final_cost() const { return final_cost_; }
     int classes() const { return classes_; }
+    /// k-fold: models per trial (WorkFilter::folds); 0 without folds.
+    int folds() const { return folds_; }
     /// Unit u in full.
     WorkUnit unit(std::size_t u) const;
     /// The piece of its unit that `leg` trains, in full (cost: the leg's).

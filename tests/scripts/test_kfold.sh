@@ -65,6 +65,7 @@ for t in trials:
 best = json.load(open(f"{out}/summary.json"))["best"]
 lowest = min(trials, key=lambda t: (float(t["val_cost"]), int(t["trial"])))
 assert best["trial"] == int(lowest["trial"]), f"best {best['trial']}, lowest mean {lowest['trial']}"
+assert best.get("val_cost_std") == float(lowest["val_cost_std"]), f"best's val_cost_std {best.get('val_cost_std')} vs {lowest['val_cost_std']}"
 print(f"  {len(trials)} trials x 3 folds agree with the reference; best = lowest mean ({best['trial']})")
 PY
 ok "reference"

@@ -152,6 +152,10 @@ grep -q "Spread over folds" "$WORK/kfold/report.html" || soft_fail "the 3-fold r
 grep -q "3-fold cross-validation" "$WORK/kfold/report.html" || soft_fail "the data card does not name the 3 folds"
 py "$CHECK_REPORT" "$WORK/kfold/report.html" "$WORK/kfold" || soft_fail "the 3-fold run's report disagrees with its records"
 ! grep -q "Spread over folds\|std over folds" "$WORK/grid/report.html" || soft_fail "a holdout run's report shows folds"
+py -c 'import json, sys
+best = [json.load(open(f"{d}/summary.json"))["best"] for d in sys.argv[1:]]
+assert "val_cost_std" in best[0] and "val_cost_std" not in best[1], best' "$WORK/kfold" "$WORK/grid" ||
+    soft_fail "summary.json's best should have val_cost_std with folds only"
 ok "spread over 3 folds"
 
 check "a 3000-trial random sweep logs a few lines, trials.csv and the journal keep every trial"
