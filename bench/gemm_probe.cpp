@@ -33,6 +33,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <numeric>
 #include <random>
 #include <string>
@@ -138,7 +139,7 @@ StepShapes step_shapes(int d, int kc, int m) {
 
 // hypergrid's SGD step, one mini-batch per call, the batches taken in turn from a shuffled order of
 // n examples (as the trainer reads them).
-double hypergrid_step(int d, int kc, int m) {
+double hypergrid_step(const hypergrid::kernels::Table& table, int d, int kc, int m) {
     namespace k = hypergrid::kernels;
     const std::int64_t n = 48000, P = k::padded_width(kc), classes = 10;
     std::vector<float> examples(static_cast<std::size_t>(n * d));
@@ -152,9 +153,9 @@ double hypergrid_step(int d, int kc, int m) {
     std::shuffle(order.begin(), order.end(), random);
     std::vector<float> W(static_cast<std::size_t>(d * P), 0.0F), bias(static_cast<std::size_t>(P), 0.0F),
         decay(static_cast<std::size_t>(P), 0.9999F), step_size(static_cast<std::size_t>(P), 1e-3F),
-        scratch(static_cast<std::size_t>(m * P));
-    const k::Table& table = k::active_table();
+        scratch;
     const k::Shape shape{d, P, kc / classes, classes};
+    scratch.resize(static_cast<std::size_t>(table.sgd_scratch_floats(shape, m)));
     std::int64_t first = 0;
     const double gflops = best_gflops(4.0 * d * kc * m, [&] {
         if (first + m > n) first = 0;
@@ -194,8 +195,16 @@ int main() {
     const int d = 784, m = 32;
     const StepShapes unit = step_shapes(d, 90, m);
     const StepShapes single = step_shapes(d, 10, m);
-    const double step_unit = hypergrid_step(d, 90, m);
-    const double step_single = hypergrid_step(d, 10, m);
+    namespace k = hypergrid::kernels;
+    const double step_unit = hypergrid_step(k::active_table(), d, 90, m);
+    const double step_single = hypergrid_step(k::active_table(), d, 10, m);
+    double bf16_unit = 0, bf16_single = 0;  // [run] precision = "bf16", where the CPU has it
+    try {
+        const k::Table& bf16 = k::training_table(k::Precision::bf16);
+        bf16_unit = hypergrid_step(bf16, d, 90, m);
+        bf16_single = hypergrid_step(bf16, d, 10, m);
+    } catch (const std::exception&) {
+    }
 
     std::string json = "{";
     json += "\"eigen\": \"" + std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
@@ -212,6 +221,8 @@ int main() {
     json += ", \"update_784x32x10_gflops\": " + fixed(single.update);
     json += ", \"hypergrid_step_90x784x32_gflops\": " + fixed(step_unit);
     json += ", \"hypergrid_step_10x784x32_gflops\": " + fixed(step_single);
+    json += ", \"hypergrid_bf16_step_90x784x32_gflops\": " + gflops_or_null(bf16_unit);
+    json += ", \"hypergrid_bf16_step_10x784x32_gflops\": " + gflops_or_null(bf16_single);
     json += "}";
     std::puts(json.c_str());
     return 0;

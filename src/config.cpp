@@ -430,7 +430,7 @@ GridConfig read_grid(const Source& src, const toml::table& table, const toml::ta
 RunSettings read_run(const Source& src, const toml::table* table) {
     RunSettings run;
     if (table) {
-        reject_unknown_keys(src, *table, "run", {"seed", "output", "models_per_unit", "schedule"});
+        reject_unknown_keys(src, *table, "run", {"seed", "output", "models_per_unit", "schedule", "precision"});
         if (const toml::node* node = table->get("seed")) {
             run.seed = static_cast<std::uint64_t>(
                 read_value<std::int64_t>(src, *node, "run.seed", at_least<std::int64_t>(0)));
@@ -448,6 +448,12 @@ RunSettings read_run(const Source& src, const toml::table* table) {
             if (schedule != "dynamic" && schedule != "static")
                 src.fail(*node, "run.schedule", "must be \"dynamic\" or \"static\", got \"" + schedule + "\"");
             run.dynamic_schedule = schedule == "dynamic";
+        }
+        if (const toml::node* node = table->get("precision")) {
+            const std::string precision = read_value<std::string>(src, *node, "run.precision");
+            if (precision != "float32" && precision != "bf16")
+                src.fail(*node, "run.precision", "must be \"float32\" or \"bf16\", got \"" + precision + "\"");
+            run.precision = precision == "bf16" ? kernels::Precision::bf16 : kernels::Precision::float32;
         }
     }
     run.output = src.resolve(run.output);  // the default is relative to the config too

@@ -129,6 +129,7 @@ hg::TrainingData training_data(const std::vector<hg::DatasetView>& views, const 
     data.test = views[1].slice(0, tests);
     data.classes = hg::count_classes({data.split.all, data.test});
     data.seed = config.run.seed;
+    data.precision = config.run.precision;
     return data;
 }
 
@@ -189,7 +190,7 @@ void finish(const hg::RunConfig& config, const hg::SweepProgress& progress, cons
     }
     hg::enter_phase("outputs");
     summary.config_json = hg::config_to_json(config);
-    summary.isa = hg::kernels::active_table().name;
+    summary.isa = hg::kernels::training_table(config.run.precision).name;
     summary.trials_csv.val_cost_std = config.data.folds > 0;
     if (halving) summary.trials_csv.rung_epochs = halving->rung_epochs();
     summary.trials = progress.total();
@@ -232,7 +233,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     cluster.agree([&] {
         config = load_run_config(options);
         std::tie(shard, shards) = parse_shard(options.shard);
-        hg::kernels::active_table();  // each rank picks the widest level of its CPU, or HYPERGRID_ISA's
+        hg::kernels::training_table(config.run.precision);  // each rank: the widest level of its CPU, or HYPERGRID_ISA's
         if (config.grid.halving && shards > 1) throw hg::InputError(kHalvingShardError);
         if (!cluster.is_root()) return;
         hg::prepare_output_directory(config.run.output);
@@ -322,7 +323,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
                  << (data.folds > 0 ? std::to_string(data.split.all.count) + " train in " + std::to_string(data.folds) + " folds, "
                                     : std::to_string(data.split.train.count) + " train, " + std::to_string(data.split.validation.count) + " validation, ")
                  << data.test.count << " test examples, " << data.split.train.dims << " features, " << data.classes
-                 << " classes; kernels " << hg::kernels::active_table().name
+                 << " classes; kernels " << hg::kernels::training_table(config.run.precision).name
                  << (halving ? hg::describe(rung, *halving) : std::string()) << std::endl;
 
         hg::enter_phase("sweep");

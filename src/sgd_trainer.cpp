@@ -10,8 +10,8 @@
 namespace hypergrid {
 
 SideBySideTrainer::SideBySideTrainer(const ExampleSet& train, int classes, int batch_size,
-                                     std::vector<ModelSpec> models, std::uint64_t seed)
-    : kernels_(kernels::active_table()), train_(train), classes_(classes), batch_size_(std::min<Eigen::Index>(batch_size, train.count())),
+                                     std::vector<ModelSpec> models, std::uint64_t seed, kernels::Precision precision)
+    : kernels_(kernels::training_table(precision)), train_(train), classes_(classes), batch_size_(std::min<Eigen::Index>(batch_size, train.count())),
       models_(std::move(models)), seed_(seed), width_(static_cast<Eigen::Index>(models_.size()) * classes_) {
     const Eigen::Index padded = kernels::padded_width(width_);
     weights_.setZero(train.dims(), padded);
@@ -25,7 +25,8 @@ SideBySideTrainer::SideBySideTrainer(const ExampleSet& train, int classes, int b
         decay_(columns).setConstant(static_cast<float>(std::fma(-models_[k].learning_rate, models_[k].alpha, 1.0)));
         step_size_(columns).setConstant(static_cast<float>(models_[k].learning_rate));
     }
-    scores_.setZero(batch_size_, padded);
+    const kernels::Shape shape{weights_.rows(), padded, static_cast<std::int64_t>(models_.size()), classes_};
+    scratch_.resize(static_cast<std::size_t>(kernels_.sgd_scratch_floats(shape, batch_size_)));
 }
 
 void SideBySideTrainer::run_epoch(std::int64_t epoch, const std::function<void()>& poll) {
@@ -45,7 +46,7 @@ void SideBySideTrainer::step(const std::uint32_t* batch, Eigen::Index m) {
     const kernels::Shape shape{weights_.rows(), weights_.cols(), static_cast<std::int64_t>(models_.size()), classes_};
     const kernels::Examples examples{train_.data.features, train_.data.labels, batch, m};  // the batch read in place
     kernels_.sgd_step(shape, weights_.data(), bias_.data(), decay_.data(), step_size_.data(), examples,
-                      scores_.data());
+                      scratch_.data());
 }
 
 std::vector<Metrics> SideBySideTrainer::evaluate(const DatasetView& data) const {

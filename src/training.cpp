@@ -25,7 +25,7 @@ void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
     using Clock = std::chrono::steady_clock;
     fault_point("train_alloc");
     const FoldSplit sets = data.fold(unit.fold);
-    SideBySideTrainer trainer(sets.train, data.classes, unit.batch_size, model_specs(unit), data.seed);
+    SideBySideTrainer trainer(sets.train, data.classes, unit.batch_size, model_specs(unit), data.seed, data.precision);
     double seconds_before = 0;  // in the legs before this one
     // Halving: each model's trial seconds in the rungs before (a unit's time is shared out per rung).
     std::vector<double> model_seconds(unit.model_count(), 0.0);
@@ -118,7 +118,7 @@ std::vector<double> join_model_states(const std::vector<std::vector<double>>& st
 SoftmaxModel train_final_model(const Hyperparameters& hyper, const TrainingData& data,
                                const std::function<void()>& poll) {
     SideBySideTrainer trainer(data.split.all, data.classes, hyper.batch_size, {{hyper.alpha, hyper.learning_rate}},
-                              data.seed);
+                              data.seed, data.precision);
     for (int epoch = 0; epoch < hyper.epochs; ++epoch) {
         trainer.run_epoch(epoch, poll);
         fault_point("final_model");

@@ -61,7 +61,7 @@ struct Output {
 
 Output run_step(const kernels::Table& table, const Case& c) {
     Output out{c.weights, c.bias, {}, {}, {}};
-    std::vector<float> scratch(c.index.size() * static_cast<std::size_t>(c.shape.padded));
+    std::vector<float> scratch(static_cast<std::size_t>(table.sgd_scratch_floats(c.shape, static_cast<std::int64_t>(c.index.size()))));
     table.sgd_step(c.shape, out.weights.data(), out.bias.data(), c.decay.data(), c.step_size.data(), c.batch(),
                    scratch.data());
     return out;
@@ -172,4 +172,58 @@ TEST_CASE("v3 and v4 give the same bits", "[kernels][avx512]") {
         CHECK(same_bits(a.label_scores, b.label_scores));
         CHECK(a.argmax == b.argmax);
     }
+}
+
+TEST_CASE("the bfloat16 SGD steps agree with the reference step within bfloat16's rounding", "[kernels][bf16]") {
+    const std::vector<const kernels::Table*> tables = kernels::supported_bf16_tables();
+    if (tables.empty())  // not a silent pass: the test says why it cannot run (ctest -LE bf16 leaves it out)
+        FAIL("this CPU has neither AVX512_BF16 nor AMX-BF16 (or the operating system does not grant AMX)");
+    // The shapes above, and one of several tiles each way with partial ones: d 70 (a tail of 6 rows),
+    // 48 examples (three rows of tiles, two sums of 32), 4 models (3 columns of tiles).
+    std::vector<Dims> shapes(std::begin(kShapes), std::end(kShapes));
+    shapes.push_back({70, 4, 10, 48});
+    for (const kernels::Table* table : tables)
+        for (const Dims& s : shapes) {
+            const Case c(s.d, s.models, s.classes, s.batch, 5 + static_cast<std::uint64_t>(s.d));
+            const Output fast = run_step(*table, c), reference = run_step(kernels::reference_table(), c);
+            INFO(table->name << ": d " << s.d << ", " << s.models << " models of " << s.classes << " classes, batch " << s.batch);
+            // Each weight's change is decay W - X G: compare the steps, relative to the largest one.
+            double largest_step = 0, weights_error = 0, bias_error = 0, largest_bias_step = 0;
+            for (std::size_t i = 0; i < c.weights.size(); ++i) {
+                largest_step = std::max(largest_step, std::abs(static_cast<double>(reference.weights[i]) - c.weights[i]));
+                weights_error = std::max(weights_error, std::abs(static_cast<double>(fast.weights[i]) - reference.weights[i]));
+            }
+            for (std::size_t j = 0; j < c.bias.size(); ++j) {
+                largest_bias_step = std::max(largest_bias_step, std::abs(static_cast<double>(reference.bias[j]) - c.bias[j]));
+                bias_error = std::max(bias_error, std::abs(static_cast<double>(fast.bias[j]) - reference.bias[j]));
+            }
+            REQUIRE(largest_step > 1e-4);
+            CHECK(weights_error < 0.02 * largest_step);
+            CHECK(bias_error < 0.02 * largest_bias_step);
+            // Rounded operands: not the float32 step's bits (a float32 table behind the name would be).
+            if (s.d >= 20) CHECK(weights_error > 0.0);
+            const std::int64_t width = s.models * s.classes;
+            for (std::int64_t k = 0; k < s.d; ++k)
+                for (std::int64_t j = width; j < c.shape.padded; ++j)
+                    CHECK(fast.weights[static_cast<std::size_t>(k * c.shape.padded + j)] == 0.0F);
+            for (std::int64_t j = width; j < c.shape.padded; ++j) CHECK(fast.bias[static_cast<std::size_t>(j)] == 0.0F);
+        }
+}
+
+TEST_CASE("the bfloat16 tables evaluate as v4 does, and float32 training runs the active table", "[kernels][bf16]") {
+    const std::vector<const kernels::Table*> tables = kernels::supported_bf16_tables();
+    if (tables.empty()) FAIL("this CPU has neither AVX512_BF16 nor AMX-BF16");
+    const kernels::Table* v4 = level("v4");
+    REQUIRE(v4);
+    CHECK(&kernels::training_table(kernels::Precision::float32) == &kernels::active_table());
+    CHECK(&kernels::training_table(kernels::Precision::bf16) == tables.front());
+    for (const kernels::Table* table : tables)
+        for (const Dims& s : kShapes) {
+            const Case c(s.d, s.models, s.classes, s.batch, 17 + static_cast<std::uint64_t>(s.d));
+            INFO(table->name << ": d " << s.d << ", batch " << s.batch);
+            const Output a = run_evaluate(*table, c), b = run_evaluate(*v4, c);
+            CHECK(same_bits(a.exp_sums, b.exp_sums));
+            CHECK(same_bits(a.label_scores, b.label_scores));
+            CHECK(a.argmax == b.argmax);
+        }
 }

@@ -3,6 +3,7 @@
 /// The TOML run configuration, validated into a RunConfig.
 
 #include "hypergrid/dataset.hpp"
+#include "hypergrid/kernels.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -58,6 +59,8 @@ struct RunSettings {
     std::filesystem::path output = "runs/hypergrid";  ///< relative paths resolve against the config file
     int models_per_unit = 9;  ///< at most this many models train side by side in one unit of work
     bool dynamic_schedule = true;  ///< "dynamic": units go to ranks as they free up; "static": planned upfront
+    /// "float32" (exact, the default) or "bf16": the SGD step's products in bfloat16 (kernels.hpp)
+    kernels::Precision precision = kernels::Precision::float32;
 };
 
 struct RunConfig {

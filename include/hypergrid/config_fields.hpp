@@ -68,6 +68,8 @@ void describe_config(const RunConfig& config, Visit&& visit) {
         visit("output", run.output.string(), none);
         visit("models_per_unit", run.models_per_unit, none);  // packing never changes a trial's numbers
         visit("schedule", std::string(run.dynamic_schedule ? "dynamic" : "static"), none);
+        // bfloat16 products change the numbers; float32 runs keep the fingerprint they always had
+        if (run.precision == kernels::Precision::bf16) visit("precision", std::string("bf16"), results);
     });
 }
 

@@ -48,9 +48,11 @@ struct Table {
 
     /// One SGD step of every model of the stack on the mini-batch `batch` (m = batch.count examples):
     ///   G = lr/m (softmax(X^T W + b) - Y) per model, b -= sum_i G_i, W <- decay W - X G
-    /// with decay and lr given per column (P each). `scratch` holds m x P floats.
+    /// with decay and lr given per column (P each). `scratch` holds sgd_scratch_floats(shape, m) floats.
     void (*sgd_step)(const Shape& shape, float* weights, float* bias, const float* decay, const float* step_size,
                      const Examples& batch, float* scratch);
+    /// The scratch sgd_step needs for a mini-batch of m examples, in floats (m x P for float32).
+    std::int64_t (*sgd_scratch_floats)(const Shape& shape, std::int64_t m);
 
     /// Per example i and model k of the stack (at i * models + k): with z the model's scores of the
     /// example shifted by their maximum, sum_j exp(z_j) in `exp_sums`, z_label in `label_scores`, and
@@ -70,5 +72,17 @@ const Table& reference_table();
 /// The table in use: the one HYPERGRID_ISA names, else the widest the CPU runs. Chosen on the first
 /// call; throws InputError (one line) when HYPERGRID_ISA names an unknown level or one the CPU lacks.
 const Table& active_table();
+
+/// What the SGD step's products are computed in ([run] precision).
+enum class Precision { float32, bf16 };
+
+/// The tables whose SGD step multiplies in bfloat16 (evaluations stay float32) that this CPU runs,
+/// fastest first: "amx_bf16" (AMX tiles; Linux grants them on request) and "v4_bf16" (AVX512_BF16).
+std::vector<const Table*> supported_bf16_tables();
+
+/// The table training runs with: active_table() for float32; for bf16, the first of
+/// supported_bf16_tables(), or the one HYPERGRID_BF16=amx|avx512 forces. Throws InputError (one
+/// line) when the CPU has none, HYPERGRID_BF16 names one it lacks, or HYPERGRID_ISA forces a level below v4.
+const Table& training_table(Precision precision);
 
 }  // namespace hypergrid::kernels

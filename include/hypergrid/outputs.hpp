@@ -35,7 +35,7 @@ struct RunSummary {
     std::int64_t finished = 0;     ///< trials with a result (fewer when stopped early or sharded)
     bool complete = true;          ///< false when a signal stopped the sweep: resume to finish it
     std::string shard = "0/1";
-    std::string isa;               ///< the kernel level rank 0 ran (kernels.hpp): v4, v3 or baseline
+    std::string isa;               ///< the kernels rank 0 trained with (kernels.hpp): v4, v3, baseline; v4_bf16 or amx_bf16
 
     /// JSON text written as it is (the config, already JSON).
     struct RawJson { const std::string& text; };

@@ -26,8 +26,10 @@ class SideBySideTrainer {
 public:
     /// `train` may leave out a run of examples (a k-fold training set, folds.hpp): epoch e then visits
     /// the remaining ones in epoch_permutation(seed, e, their count), mapped to their places.
+    /// `precision` picks the kernels of the SGD step (kernels::training_table; throws InputError when
+    /// the CPU lacks them).
     SideBySideTrainer(const ExampleSet& train, int classes, int batch_size, std::vector<ModelSpec> models,
-                      std::uint64_t seed);
+                      std::uint64_t seed, kernels::Precision precision = kernels::Precision::float32);
 
     /// One pass over the training set in epoch `epoch`'s order. `poll`, when set, is called every
     /// kPollSteps steps (a few milliseconds), so a caller can serve messages or stop mid-epoch.
@@ -67,7 +69,7 @@ private:
     Eigen::VectorXf bias_;         // P
     Eigen::VectorXf decay_;        // P: 1 - lr alpha of each column's model
     Eigen::VectorXf step_size_;    // P: lr of each column's model
-    RowMatrix scores_;             // batch_size x P: scores, then lr/m (P - Y)
+    std::vector<float> scratch_;   // the SGD step's: scores, then lr/m (P - Y), and what its products need
 };
 
 }  // namespace hypergrid

@@ -7,6 +7,7 @@
 #include "hypergrid/dataset.hpp"
 #include "hypergrid/folds.hpp"
 #include "hypergrid/grid.hpp"
+#include "hypergrid/kernels.hpp"
 #include "hypergrid/model.hpp"
 #include "hypergrid/plan.hpp"
 #include "hypergrid/results.hpp"
@@ -30,6 +31,7 @@ struct TrainingData {
     /// where the training set was read (rank 0 always reads it), 0 elsewhere.
     double feature_scale = 0;
     int folds = 0;  ///< k-fold cross-validation (folds.hpp); 0: the holdout split
+    kernels::Precision precision = kernels::Precision::float32;  ///< of the SGD step's products
 
     /// What models of `fold` train and validate on; fold -1: the holdout split.
     FoldSplit fold(int fold) const {

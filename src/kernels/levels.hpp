@@ -7,6 +7,8 @@
 namespace hypergrid::kernels {
 #if defined(HYPERGRID_KERNELS_X86_LEVELS)
 namespace v4 { extern const Table table; }
+namespace v4_bf16 { extern const Table table; }   // v4, the SGD step in bfloat16 (AVX512_BF16)
+namespace amx_bf16 { extern const Table table; }  // v4, the SGD step in bfloat16 on AMX tiles
 namespace v3 { extern const Table table; }
 #endif
 namespace baseline { extern const Table table; }

@@ -80,8 +80,10 @@ void evaluate(const Shape& s, const float* weights, const float* bias, const Exa
         }
 }
 
+std::int64_t sgd_scratch_floats(const Shape& s, std::int64_t m) { return m * s.padded; }
+
 }  // namespace
 
-extern const Table table{"reference", sgd_step, evaluate};
+extern const Table table{"reference", sgd_step, sgd_scratch_floats, evaluate};
 
 }  // namespace hypergrid::kernels::reference

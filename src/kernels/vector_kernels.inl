@@ -271,11 +271,10 @@ float segment_sum(const float* z, std::int64_t n) {
     return sum;
 }
 
-template <class Rows>
-void sgd_step_on(const Rows& rows, const Shape& s, float* weights, float* bias, const float* decay,
-                 const float* step_size, const Examples& batch, float* scores) {
+/// Turns `scores` (m x P, X^T W + b) into lr/m (softmax - Y) per model, padding columns zero, and
+/// takes its column sums off the bias: b -= sum_i lr/m (P - Y)_i, summed example by example.
+void gradient_and_bias(const Shape& s, float* bias, const float* step_size, const Examples& batch, float* scores) {
     const std::int64_t m = batch.count, P = s.padded, width = s.models * s.classes;
-    compute_scores(weights, bias, rows, m, s.dims, P, scores);
     // Numerically stable softmax per model and example: shift by the maximum, exponentiate the whole
     // block at once, then normalise. Each step is done in the same order for every model.
     shift_by_segment_max(s, scores, m, nullptr);
@@ -294,19 +293,31 @@ void sgd_step_on(const Rows& rows, const Shape& s, float* weights, float* bias, 
         }
         for (std::int64_t j = width; j < P; ++j) z[j] = 0.0F;  // padding columns take no step
     }
-    // b -= sum_i lr/m (P - Y)_i, summed example by example.
     for (std::int64_t i = 0; i < m; ++i)
         for (std::int64_t j = 0; j < P; ++j) bias[j] -= scores[i * P + j];
-    // W <- (1 - lr alpha) W - lr/m X_b (P - Y)^T, the decay applied to the old W, as the rule says.
-    update_weights(weights, decay, rows, scores, m, s.dims, P);
 }
 
+#if defined(HYPERGRID_KERNEL_BF16)
+#include "kernels/bf16_products.inl"
+#else
+template <class Rows>
+void sgd_step_on(const Rows& rows, const Shape& s, float* weights, float* bias, const float* decay,
+                 const float* step_size, const Examples& batch, float* scratch) {
+    compute_scores(weights, bias, rows, batch.count, s.dims, s.padded, scratch);
+    gradient_and_bias(s, bias, step_size, batch, scratch);
+    // W <- (1 - lr alpha) W - lr/m X_b (P - Y)^T, the decay applied to the old W, as the rule says.
+    update_weights(weights, decay, rows, scratch, batch.count, s.dims, s.padded);
+}
+
+std::int64_t sgd_scratch_floats(const Shape& s, std::int64_t batch) { return batch * s.padded; }
+#endif
+
 void sgd_step(const Shape& s, float* weights, float* bias, const float* decay, const float* step_size,
-              const Examples& batch, float* scores) {
+              const Examples& batch, float* scratch) {
     if (batch.index)  // the trainer's mini-batches: read in place through the epoch's order
-        sgd_step_on(IndexedRows{batch.features, s.dims, batch.index}, s, weights, bias, decay, step_size, batch, scores);
+        sgd_step_on(IndexedRows{batch.features, s.dims, batch.index}, s, weights, bias, decay, step_size, batch, scratch);
     else
-        sgd_step_on(ContiguousRows{batch.features, s.dims}, s, weights, bias, decay, step_size, batch, scores);
+        sgd_step_on(ContiguousRows{batch.features, s.dims}, s, weights, bias, decay, step_size, batch, scratch);
 }
 
 void evaluate(const Shape& s, const float* weights, const float* bias, const Examples& chunk, float* scores,
@@ -332,6 +343,6 @@ void evaluate(const Shape& s, const float* weights, const float* bias, const Exa
 
 #define HYPERGRID_KERNEL_STRING(level) #level
 #define HYPERGRID_KERNEL_NAME(level) HYPERGRID_KERNEL_STRING(level)
-extern const Table table{HYPERGRID_KERNEL_NAME(HYPERGRID_KERNEL_LEVEL), sgd_step, evaluate};
+extern const Table table{HYPERGRID_KERNEL_NAME(HYPERGRID_KERNEL_LEVEL), sgd_step, sgd_scratch_floats, evaluate};
 
 }  // namespace hypergrid::kernels::HYPERGRID_KERNEL_LEVEL

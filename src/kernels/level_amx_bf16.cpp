@@ -1,0 +1,7 @@
+// The kernels for x86-64-v4 with AMX-BF16: the SGD step's products on AMX tiles ([run] precision =
+// "bf16", bf16_products.inl); evaluations as v4's. CMakeLists.txt compiles this file with
+// -march=x86-64-v4 -mavx512bf16 -mamx-tile -mamx-bf16.
+#define HYPERGRID_KERNEL_LEVEL amx_bf16
+#define HYPERGRID_KERNEL_BF16 1
+#define HYPERGRID_KERNEL_AMX 1
+#include "kernels/vector_kernels.inl"
