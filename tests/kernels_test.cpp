@@ -198,8 +198,8 @@ TEST_CASE("the bfloat16 SGD steps agree with the reference step within bfloat16'
                 bias_error = std::max(bias_error, std::abs(static_cast<double>(fast.bias[j]) - reference.bias[j]));
             }
             REQUIRE(largest_step > 1e-4);
-            CHECK(weights_error < 0.02 * largest_step);
-            CHECK(bias_error < 0.02 * largest_bias_step);
+            CHECK(weights_error < 0.01 * largest_step);  // seen: at most 0.7%
+            CHECK(bias_error < 0.01 * largest_bias_step);
             // Rounded operands: not the float32 step's bits (a float32 table behind the name would be).
             if (s.d >= 20) CHECK(weights_error > 0.0);
             const std::int64_t width = s.models * s.classes;
