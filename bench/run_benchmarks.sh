@@ -6,17 +6,21 @@
 #   SHORT=1 bench/run_benchmarks.sh         # section 1's rounds of the peer, portable and native only (no
 #                                           # 1-rank, pair, float32 peer, 4-rank or section 2 runs)
 #   SKIP_PEER=1 bench/run_benchmarks.sh     # without the numpy + mpi4py peer (bench/numpy_peer.py)
+#   SKIP_BF16=1 bench/run_benchmarks.sh     # without the [run] precision = "bf16" runs (skipped anyway on a
+#                                           # CPU with neither AVX512_BF16 nor AMX-BF16)
 #   QUICK=1 bench/run_benchmarks.sh         # tiny problem (3000 examples, 4 trials): checks the plumbing in a
 #                                           # minute; its report goes to bench/results/<date>-quick.txt
 #
 # Steps: build hypergrid twice, the portable default (scripts/setup.sh build) and -DHYPERGRID_NATIVE=ON
 # (build-native/); single-core float32 probe (bench/gemm_probe.cpp: FMA peak, Eigen GEMM, hypergrid's SGD
 # step; run again at the end, the larger FMA peak counting); section 1 on bench/perf_grid.toml, RUNS rounds
-# of: the peer (float64, 2 ranks), hypergrid portable at 2 ranks, native at 2 ranks, portable at 1 rank, and
+# of: the peer (float64, 2 ranks), hypergrid portable at 2 ranks, native at 2 ranks, portable with precision =
+# "bf16" at 2 ranks (where the CPU has it), portable at 1 rank, and
 # two independent 1-rank runs at once (one per core: what the cores give when nothing is shared, a
 # yardstick for 1 -> 2 efficiency); then the peer in float32 at 2 ranks once, hypergrid at 4 ranks once
 # (oversubscribed, for the memory ratio 4 vs 1 rank); section 2: the default sweep configs/fashion_mnist.toml
-# at 1 and 2 ranks, once each. Every run goes through bench/pss_sampler.py, which times the mpirun command
+# at 1 and 2 ranks, once each; section 3 (bf16): the default sweep in float32 and bf16 at 2 ranks, once each,
+# compared trial by trial (the issue's equivalence: every trial within 1%, the same winner). Every run goes through bench/pss_sampler.py, which times the mpirun command
 # and samples the total Pss of the ranks. Works as root and as a user (scripts/mpirun.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +29,8 @@ RUNS=${RUNS:-3}
 SKIP_PEER=${SKIP_PEER:-0}
 QUICK=${QUICK:-0}
 SHORT=${SHORT:-0}
+SKIP_BF16=${SKIP_BF16:-0}
+grep -m1 '^flags' /proc/cpuinfo | grep -q -w -E 'avx512_bf16|amx_bf16' || SKIP_BF16=1
 PY=/usr/bin/python3  # the system python: has numpy and mpi4py (a python3 earlier on PATH may not)
 
 die() { echo "run_benchmarks: $*" >&2; exit 1; }
@@ -60,7 +66,7 @@ echo "machine   $(hostname), $(nproc) cores, $(lscpu | sed -n 's/^Model name: */
 echo "load avg  $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) at start; the machine may be shared"
 echo "flags     $(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx2|fma|avx512f|avx512_bf16|amx_bf16' | tr '\n' ' ')"
 echo "tools     $(g++ --version | head -1), $(mpirun --version 2>/dev/null | head -1), numpy $($PY -c 'import numpy; print(numpy.__version__)' 2>/dev/null || echo n/a)"
-echo "settings  RUNS=$RUNS SKIP_PEER=$SKIP_PEER QUICK=$QUICK SHORT=$SHORT"
+echo "settings  RUNS=$RUNS SKIP_PEER=$SKIP_PEER SKIP_BF16=$SKIP_BF16 QUICK=$QUICK SHORT=$SHORT"
 echo "report    $report"
 echo
 
@@ -99,7 +105,9 @@ rows = [(name, probe[key]) for name, key in [
     ("forward  W^T X: (10 x 784) * (784 x 32)", "forward_10x784x32_gflops"),
     ("update   X S^T: (784 x 32) * (32 x 10)", "update_784x32x10_gflops"),
     ("hypergrid SGD step: 9 models, batch 32", "hypergrid_step_90x784x32_gflops"),
-    ("hypergrid SGD step: 1 model, batch 32", "hypergrid_step_10x784x32_gflops")]]
+    ("hypergrid SGD step: 1 model, batch 32", "hypergrid_step_10x784x32_gflops"),
+    ("  the same, precision bf16: 9 models", "hypergrid_bf16_step_90x784x32_gflops"),
+    ("  the same, precision bf16: 1 model", "hypergrid_bf16_step_10x784x32_gflops")]]
 print(f"  {'kernel':<40}  {'GFLOP/s':>7}  {'% of FMA peak':>13}")
 for name, value in rows:
     share = f"{100 * value / peak:.0f}" if value and peak else "-"
@@ -125,6 +133,12 @@ else
   perf_config=bench/perf_grid.toml
   default_config=configs/fashion_mnist.toml
 fi
+# The same configs with the SGD step's products in bfloat16 ([run] is the last table of each, or absent).
+with_bf16() {
+  { cat "$1"; grep -q '^\[run\]' "$1" || echo '[run]'; echo 'precision = "bf16"'; } >"$2"
+}
+with_bf16 "$perf_config" "$tmp/perf_bf16.toml"
+with_bf16 "$default_config" "$tmp/default_bf16.toml"
 # The peer's arguments, from the same config: grid and limit_train (it has no limit_test, scale or seed).
 mapfile -t peer_args < <($PY - "$perf_config" <<'EOF'
 import sys, tomllib
@@ -178,6 +192,7 @@ for ((i = 1; i <= RUNS; i++)); do
   [[ $SKIP_PEER == 1 ]] || peer "peer64-$i" float64
   hypergrid "hg2-$i" 2 "$perf_config"
   hypergrid "hn2-$i" 2 "$perf_config" build-native
+  [[ $SKIP_BF16 == 1 ]] || hypergrid "hb2-$i" 2 "$tmp/perf_bf16.toml"
   [[ $SHORT == 1 ]] && continue
   hypergrid "hg1-$i" 1 "$perf_config"
   (($(nproc) < 2)) || pair "pair-$i" "$perf_config"
@@ -188,6 +203,11 @@ if [[ $SHORT != 1 ]]; then
   echo "section 2 runs: $default_config"
   hypergrid def1-1 1 "$default_config"
   hypergrid def2-1 2 "$default_config"
+fi
+if [[ $SKIP_BF16 != 1 ]]; then
+  echo "section 3 runs: $default_config in float32 and bf16"
+  [[ $SHORT == 1 ]] && hypergrid def2-1 2 "$default_config"
+  hypergrid defb2-1 2 "$tmp/default_bf16.toml"
 fi
 plan=$(build/hypergrid plan "$perf_config" --ranks 2 2>/dev/null | tail -n 3 | tr '\n' ';' || true)
 # The host's speed drifts over a benchmark's minutes: probe again, and count the larger peak.
@@ -227,6 +247,7 @@ with open(os.path.join(tmp, "gemm-end.json")) as f:
     probe_end = json.load(f)
 
 NAMES = {"peer64": ("numpy peer float64", 2), "hg2": ("hypergrid", 2), "hn2": ("hypergrid native build", 2),
+         "hb2": ("hypergrid bf16", 2), "defb2": ("hypergrid bf16", 2),
          "hg1": ("hypergrid", 1),
          "peer32": ("numpy peer float32", 2), "hg4": ("hypergrid (oversubscribed)", 4),
          "def1": ("hypergrid", 1), "def2": ("hypergrid", 2)}
@@ -332,7 +353,7 @@ core_peak = max(probe["fma_peak_gflops"], probe_end["fma_peak_gflops"])
 # ------------------------------------------------------------------------------- section 1
 print(f"section 1: {perf_config}")
 print("-" * 90)
-order = [g for g in ["peer64", "hg2", "hn2", "hg1", "peer32", "hg4"] if g in groups]
+order = [g for g in ["peer64", "hg2", "hn2", "hb2", "hg1", "peer32", "hg4"] if g in groups]
 rows = []
 for g in order:
     runs = groups[g]
@@ -375,6 +396,10 @@ if t_peer is not None:
         print(f"      against the native build: {fmt(ratio(t_peer, wall('hn2')))}x")
     if "peer32" in groups:
         print(f"  speed-up, peer float32 / hypergrid, 2 ranks (for information): {fmt(ratio(wall('peer32'), t2))}x")
+    if "hb2" in groups:
+        speedup = ratio(t_peer, wall("hb2"))
+        print(f"  speed-up, peer float64 / hypergrid with precision = \"bf16\" ({groups['hb2'][0]['summary']['isa']}), "
+              f"2 ranks: {fmt(speedup)}x   (target >= 20x: {'met' if speedup >= 20 else 'NOT met'})")
 reference = groups["hg2"][0]["summary"]
 grid = reference["config"]["grid"]
 n_train, n_all = examples(reference)
@@ -416,6 +441,9 @@ if "hn2" in groups:
     share = ratio(t2, wall("hn2"))
     print(f"  portable / native build, 2 ranks (median wall): {fmt(share, '.3f')}   (target <= 1.05: "
           f"{'met' if share <= 1.05 else 'NOT met'}); round by round: {paired(by_round('hg2', 'hn2'))}")
+if "hb2" in groups:
+    print(f"  bf16 / float32, portable build, 2 ranks (median wall): {fmt(ratio(wall('hb2'), t2), '.3f')}; round by round: "
+          f"{paired(by_round('hb2', 'hg2'))}")
 if core_peak and t2:
     # The work hypergrid really does: each training to its largest epoch count (trials that differ only in
     # epochs share it), the final model, and the forward pass of every validation and the test evaluation.
@@ -464,6 +492,29 @@ if "def1" in groups and "def2" in groups:
                     [f"{100 * accuracy(r):.2f}%", best(r), fmt(r["pss"]["peak_total_pss_mb"], ".0f"), per_rank(g, "rss")])
     table(["ranks", "wall", "configure", "load", "sweep", "final", "total", "test acc", "best e/a/lr/b", "PSS MB",
            "peak memory per rank (MB)"], rows, left=(8, 10))
+
+# ------------------------------------------------------------------------------- section 3
+if "def2" in groups and "defb2" in groups:
+    import csv
+    print(f"section 3: precision = \"bf16\" against float32, {default_config}, 2 ranks, one run each")
+    print("-" * 90)
+    f32, b16 = groups["def2"][0], groups["defb2"][0]
+    rows = [[name, r["summary"]["isa"], fmt(r["pss"]["wall_seconds"]), f"{100 * accuracy(r):.2f}%",
+             f"{r['summary']['test']['cross_entropy']:.5f}", r["summary"]["best"]["trial"], best(r),
+             f"{r['summary']['best']['val_cost']:.6f}"] for name, r in [("float32", f32), ("bf16", b16)]]
+    table(["precision", "kernels", "wall", "test acc", "test CE", "best", "e/a/lr/b", "val_cost"], rows, left=(0, 1, 6))
+    def trials(run):
+        with open(os.path.join(tmp, "runs", run["label"], "out", "trials.csv")) as f:
+            return {r["trial"]: float(r["val_cost"]) for r in csv.DictReader(f)}
+    a, b = trials(f32), trials(b16)
+    relative = sorted((abs(b[t] / a[t] - 1), t) for t in a if t in b)
+    worst, at = relative[-1]
+    same = f32["summary"]["best"]["trial"] == b16["summary"]["best"]["trial"]
+    print(f"  every trial's val_cost, bf16 against float32: largest relative difference {100 * worst:.3f}% (trial {at}), "
+          f"median {100 * relative[len(relative) // 2][0]:.3f}% over {len(relative)} trials   (target < 1%: "
+          f"{'met' if worst < 0.01 else 'NOT met'}); the same winner: {'yes' if same else 'NO'}")
+    print(f"  bf16 / float32 wall: {fmt(ratio(b16['pss']['wall_seconds'], f32['pss']['wall_seconds']), '.3f')}")
+    print()
 EOF
 echo
 echo "commands"
