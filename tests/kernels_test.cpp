@@ -98,6 +98,15 @@ const kernels::Table* level(const std::string& name) {
     return nullptr;
 }
 
+/// The padding columns of a step's weights and bias stayed zero.
+void check_padding_is_zero(const Case& c, const Output& out) {
+    const std::int64_t width = c.shape.models * c.shape.classes;
+    for (std::int64_t k = 0; k < c.shape.dims; ++k)
+        for (std::int64_t j = width; j < c.shape.padded; ++j)
+            CHECK(out.weights[static_cast<std::size_t>(k * c.shape.padded + j)] == 0.0F);
+    for (std::int64_t j = width; j < c.shape.padded; ++j) CHECK(out.bias[static_cast<std::size_t>(j)] == 0.0F);
+}
+
 // Shapes: d, models, classes, batch; odd sizes leave partial register blocks and panels.
 struct Dims {
     std::int64_t d, models, classes, batch;
@@ -132,11 +141,7 @@ TEST_CASE("every level's SGD step agrees with the reference step", "[kernels]") 
             CHECK(max_difference(fast.bias, reference.bias) < 1e-5);
             // The step moved the weights (the comparison is not of two untouched copies), padding stayed zero.
             CHECK(max_difference(fast.weights, c.weights) > 1e-4);
-            const std::int64_t width = s.models * s.classes;
-            for (std::int64_t k = 0; k < s.d; ++k)
-                for (std::int64_t j = width; j < c.shape.padded; ++j)
-                    CHECK(fast.weights[static_cast<std::size_t>(k * c.shape.padded + j)] == 0.0F);
-            for (std::int64_t j = width; j < c.shape.padded; ++j) CHECK(fast.bias[static_cast<std::size_t>(j)] == 0.0F);
+            check_padding_is_zero(c, fast);
         }
 }
 
@@ -202,11 +207,7 @@ TEST_CASE("the bfloat16 SGD steps agree with the reference step within bfloat16'
             CHECK(bias_error < 0.01 * largest_bias_step);
             // Rounded operands: not the float32 step's bits (a float32 table behind the name would be).
             if (s.d >= 20) CHECK(weights_error > 0.0);
-            const std::int64_t width = s.models * s.classes;
-            for (std::int64_t k = 0; k < s.d; ++k)
-                for (std::int64_t j = width; j < c.shape.padded; ++j)
-                    CHECK(fast.weights[static_cast<std::size_t>(k * c.shape.padded + j)] == 0.0F);
-            for (std::int64_t j = width; j < c.shape.padded; ++j) CHECK(fast.bias[static_cast<std::size_t>(j)] == 0.0F);
+            check_padding_is_zero(c, fast);
         }
 }
 
