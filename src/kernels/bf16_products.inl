@@ -37,7 +37,7 @@ struct Bf16Scratch {
     std::uint32_t* x_pairs;   // mk/2 x d: (x_2i'(k), x_2i'+1(k)), pairs of examples feature by feature
     std::uint32_t* g_pairs;   // mk/2 x P: (-G(2i', c), -G(2i'+1, c))
     std::uint32_t* x_by_feature;  // dq x mk/2: x_pairs transposed (AMX only)
-    float* w_tail;            // 16 x P: the last d % 16 rows of W, padded (AMX only)
+    float* w_block;           // 32 x 32: a block of the update's products (AMX only)
     std::int64_t floats;      // the total
 };
 
@@ -55,7 +55,7 @@ Bf16Scratch bf16_scratch(const Bf16Shape& z, float* scratch) {
     b.x_pairs = reinterpret_cast<std::uint32_t*>(take(z.mk / 2 * z.d));
     b.g_pairs = reinterpret_cast<std::uint32_t*>(take(z.mk / 2 * z.P));
     b.x_by_feature = reinterpret_cast<std::uint32_t*>(take(z.dq * z.mk / 2));
-    b.w_tail = take(16 * z.P);
+    b.w_block = take(32 * 32);
     b.floats = used;
     return b;
 }
@@ -85,14 +85,10 @@ inline __m512i pairs_of(__m512 a, __m512 b) {
     return interleave_halves(reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(b, a)));
 }
 
-/// The weights as pairs of rows (zero rows past d), for the forward product; in the same pass W
-/// takes its decay, W <- decay W (the update then adds its products to it).
-void pack_weight_pairs_and_decay(float* W, const float* decay, const Bf16Shape& z, std::uint32_t* w_pairs) {
+/// The weights as pairs of rows (zero rows past d), for the forward product.
+void pack_weight_pairs(const float* W, const Bf16Shape& z, std::uint32_t* w_pairs) {
     const auto row = [&](std::int64_t k, std::int64_t c) {
-        if (k >= z.d) return _mm512_setzero_ps();
-        const __m512 w = _mm512_loadu_ps(W + k * z.P + c);
-        store(W + k * z.P + c, load(decay + c) * w);
-        return w;
+        return k < z.d ? _mm512_loadu_ps(W + k * z.P + c) : _mm512_setzero_ps();
     };
     for (std::int64_t k = 0; k < z.dk; k += 2)
         for (std::int64_t c = 0; c < z.P; c += kLanes) {
@@ -176,13 +172,15 @@ void scores_block_bf16(const std::uint32_t* w_pairs, const float* bias, const st
         for (int v = 0; v < V; ++v) store(scores + (i0 + e) * P + c0 + v * kLanes, acc[e][v]);
 }
 
-// W(k.., c0..) += sum over pairs of examples of x (-G): update_block in bfloat16 (W already decayed).
+// W(k.., c0..) = decay W(k.., c0..) + sum over pairs of examples of x (-G): update_block in bfloat16.
 template <int R, int V>
-void update_block_bf16(float* W, const std::uint32_t* x_pairs, const std::uint32_t* g_pairs,
+void update_block_bf16(float* W, const float* decay, const std::uint32_t* x_pairs, const std::uint32_t* g_pairs,
                        std::int64_t half_m, std::int64_t d, std::int64_t P, std::int64_t k, std::int64_t c0) {
     Vec acc[R][V];
-    for (int r = 0; r < R; ++r)
-        for (int v = 0; v < V; ++v) acc[r][v] = load(W + (k + r) * P + c0 + v * kLanes);
+    for (int v = 0; v < V; ++v) {
+        const Vec s = load(decay + c0 + v * kLanes);
+        for (int r = 0; r < R; ++r) acc[r][v] = s * load(W + (k + r) * P + c0 + v * kLanes);
+    }
 #pragma GCC unroll 4
     for (std::int64_t i = 0; i < half_m; ++i) {
         const std::uint32_t* x = x_pairs + i * d + k;
@@ -210,15 +208,15 @@ void forward_product(const Bf16Shape& z, const Bf16Scratch& b, const float* bias
 }
 
 template <class Rows>
-void update_product(const Rows& rows, const Bf16Shape& z, const Bf16Scratch& b, float* W) {
+void update_product(const Rows& rows, const Bf16Shape& z, const Bf16Scratch& b, float* W, const float* decay) {
     pack_example_pairs(rows, z, b.x_pairs);
     const std::int64_t half_m = (z.m + 1) / 2;  // the zero pairs past m add nothing
     for_each_panel(z.P, [&](std::int64_t c0, auto width) {
         constexpr int V = decltype(width)::value;
         constexpr int R = rows_per_block(V);
         std::int64_t k = 0;
-        for (; k + R <= z.d; k += R) update_block_bf16<R, V>(W, b.x_pairs, b.g_pairs, half_m, z.d, z.P, k, c0);
-        block_of(z.d - k, [&](auto n) { update_block_bf16<decltype(n)::value, V>(W, b.x_pairs, b.g_pairs, half_m, z.d, z.P, k, c0); },
+        for (; k + R <= z.d; k += R) update_block_bf16<R, V>(W, decay, b.x_pairs, b.g_pairs, half_m, z.d, z.P, k, c0);
+        block_of(z.d - k, [&](auto n) { update_block_bf16<decltype(n)::value, V>(W, decay, b.x_pairs, b.g_pairs, half_m, z.d, z.P, k, c0); },
                  std::make_integer_sequence<int, R - 1>{});
     });
 }
@@ -234,13 +232,11 @@ struct alignas(64) TileConfig {
 };
 
 /// C(ti, tj) = C_in(ti, tj) + sum over kk of A(ti, kk) B(kk, tj) for RT x CT tiles of C (tiles 0-3),
-/// A in tiles 4-5, B in 6-7. Strides in bytes; a tile of A advances 64 bytes along its sum, a tile
-/// of B 16 rows.
+/// A in tiles 4-5, B in 6-7, C_in zero when null. Strides in bytes; a tile of A advances 64 bytes
+/// along its sum, a tile of B 16 rows. Each block of C is stored at out(ti, tj) with out_stride.
 struct TileProduct {
     const char* c_in;
     std::int64_t c_in_stride;
-    char* c_out;
-    std::int64_t c_out_stride;
     const char* a;
     std::int64_t a_stride;
     const char* b;
@@ -249,13 +245,20 @@ struct TileProduct {
 };
 
 template <int RT, int CT>
-void tile_block(const TileProduct& p, std::int64_t ti, std::int64_t tj) {
+void tile_block(const TileProduct& p, std::int64_t ti, std::int64_t tj, char* out, std::int64_t out_stride) {
     const auto c_in = [&](int r, int c) { return p.c_in + (ti + r) * 16 * p.c_in_stride + (tj + c) * 64; };
-    const auto c_out = [&](int r, int c) { return p.c_out + (ti + r) * 16 * p.c_out_stride + (tj + c) * 64; };
-    _tile_loadd(0, c_in(0, 0), p.c_in_stride);
-    if constexpr (CT == 2) _tile_loadd(1, c_in(0, 1), p.c_in_stride);
-    if constexpr (RT == 2) _tile_loadd(2, c_in(1, 0), p.c_in_stride);
-    if constexpr (RT == 2 && CT == 2) _tile_loadd(3, c_in(1, 1), p.c_in_stride);
+    const auto c_out = [&](int r, int c) { return out + r * 16 * out_stride + c * 64; };
+    if (p.c_in) {
+        _tile_loadd(0, c_in(0, 0), p.c_in_stride);
+        if constexpr (CT == 2) _tile_loadd(1, c_in(0, 1), p.c_in_stride);
+        if constexpr (RT == 2) _tile_loadd(2, c_in(1, 0), p.c_in_stride);
+        if constexpr (RT == 2 && CT == 2) _tile_loadd(3, c_in(1, 1), p.c_in_stride);
+    } else {
+        _tile_zero(0);
+        if constexpr (CT == 2) _tile_zero(1);
+        if constexpr (RT == 2) _tile_zero(2);
+        if constexpr (RT == 2 && CT == 2) _tile_zero(3);
+    }
     for (std::int64_t s = 0; s < p.sums; ++s) {
         const char* a = p.a + ti * 16 * p.a_stride + s * 64;
         const char* b = p.b + s * 16 * p.b_stride + tj * 64;
@@ -272,21 +275,31 @@ void tile_block(const TileProduct& p, std::int64_t ti, std::int64_t tj) {
             if constexpr (CT == 2) _tile_dpbf16ps(3, 5, 7);
         }
     }
-    _tile_stored(0, c_out(0, 0), p.c_out_stride);
-    if constexpr (CT == 2) _tile_stored(1, c_out(0, 1), p.c_out_stride);
-    if constexpr (RT == 2) _tile_stored(2, c_out(1, 0), p.c_out_stride);
-    if constexpr (RT == 2 && CT == 2) _tile_stored(3, c_out(1, 1), p.c_out_stride);
+    _tile_stored(0, c_out(0, 0), out_stride);
+    if constexpr (CT == 2) _tile_stored(1, c_out(0, 1), out_stride);
+    if constexpr (RT == 2) _tile_stored(2, c_out(1, 0), out_stride);
+    if constexpr (RT == 2 && CT == 2) _tile_stored(3, c_out(1, 1), out_stride);
 }
 
-/// The whole product over row_tiles x column_tiles tiles of C, in blocks of 2 x 2 tiles.
-void tile_product(const TileProduct& p, std::int64_t row_tiles, std::int64_t column_tiles) {
+/// Where a block of C goes: its first byte and the bytes from one row to the next.
+struct BlockOut {
+    char* first;
+    std::int64_t stride;
+};
+
+/// The whole product over row_tiles x column_tiles tiles of C, in blocks of up to 2 x 2 tiles: each
+/// block stored where out(ti, tj) says, then done(ti, tj, rows, columns) called with its size in tiles.
+template <class Out, class Done>
+void tile_product(const TileProduct& p, std::int64_t row_tiles, std::int64_t column_tiles, Out&& out, Done&& done) {
     for (std::int64_t ti = 0; ti < row_tiles; ti += 2)
         for (std::int64_t tj = 0; tj < column_tiles; tj += 2) {
             const bool two_rows = ti + 1 < row_tiles, two_columns = tj + 1 < column_tiles;
-            if (two_rows && two_columns) tile_block<2, 2>(p, ti, tj);
-            else if (two_rows) tile_block<2, 1>(p, ti, tj);
-            else if (two_columns) tile_block<1, 2>(p, ti, tj);
-            else tile_block<1, 1>(p, ti, tj);
+            const BlockOut where = out(ti, tj);
+            if (two_rows && two_columns) tile_block<2, 2>(p, ti, tj, where.first, where.stride);
+            else if (two_rows) tile_block<2, 1>(p, ti, tj, where.first, where.stride);
+            else if (two_columns) tile_block<1, 2>(p, ti, tj, where.first, where.stride);
+            else tile_block<1, 1>(p, ti, tj, where.first, where.stride);
+            done(ti, tj, two_rows ? 2 : 1, two_columns ? 2 : 1);
         }
 }
 
@@ -340,31 +353,34 @@ void pack_features_by_example_pairs(const Bf16Shape& z, const std::uint16_t* x_r
 
 void forward_product(const Bf16Shape& z, const Bf16Scratch& b, const float* bias) {
     const auto* bias_row = reinterpret_cast<const char*>(bias);
-    const TileProduct p{bias_row, 0, reinterpret_cast<char*>(b.scores), z.P * 4,
-                        reinterpret_cast<const char*>(b.x_rows), z.dk * 2,
+    const TileProduct p{bias_row, 0, reinterpret_cast<const char*>(b.x_rows), z.dk * 2,
                         reinterpret_cast<const char*>(b.w_pairs), z.P * 4, z.dk / 32};
-    tile_product(p, z.mq / 16, z.P / 16);
+    char* scores = reinterpret_cast<char*>(b.scores);
+    tile_product(
+        p, z.mq / 16, z.P / 16,
+        [&](std::int64_t ti, std::int64_t tj) { return BlockOut{scores + ti * 16 * z.P * 4 + tj * 64, z.P * 4}; },
+        [](std::int64_t, std::int64_t, int, int) {});
 }
 
+/// W <- decay W + X (-G): the tiles sum each block of X (-G) from zero into a block of scratch, which
+/// is then added to the block's decayed weights (W is read and written once).
 template <class Rows>
-void update_product(const Rows&, const Bf16Shape& z, const Bf16Scratch& b, float* W) {
+void update_product(const Rows&, const Bf16Shape& z, const Bf16Scratch& b, float* W, const float* decay) {
     pack_features_by_example_pairs(z, b.x_rows, b.x_by_feature);
-    const std::int64_t whole = z.d / 16 * 16, tail = z.d - whole;
-    const auto product = [&](float* C, std::int64_t first_row, std::int64_t row_tiles) {
-        const TileProduct p{reinterpret_cast<const char*>(C), z.P * 4, reinterpret_cast<char*>(C), z.P * 4,
-                            reinterpret_cast<const char*>(b.x_by_feature + first_row * (z.mk / 2)), z.mk * 2,
-                            reinterpret_cast<const char*>(b.g_pairs), z.P * 4, z.mk / 32};
-        tile_product(p, row_tiles, z.P / 16);
-    };
-    if (whole > 0) product(W, 0, whole / 16);
-    if (tail > 0) {  // the last rows through a whole tile's copy
-        for (std::int64_t r = 0; r < 16; ++r)
-            for (std::int64_t c = 0; c < z.P; c += kLanes)
-                store(b.w_tail + r * z.P + c, r < tail ? load(W + (whole + r) * z.P + c) : splat(0.0F));
-        product(b.w_tail, whole, 1);
-        for (std::int64_t r = 0; r < tail; ++r)
-            for (std::int64_t c = 0; c < z.P; c += kLanes) store(W + (whole + r) * z.P + c, load(b.w_tail + r * z.P + c));
-    }
+    const TileProduct p{nullptr, 0, reinterpret_cast<const char*>(b.x_by_feature), z.mk * 2,
+                        reinterpret_cast<const char*>(b.g_pairs), z.P * 4, z.mk / 32};
+    constexpr std::int64_t kBlockStride = 2 * 64;  // a block of 2 x 2 tiles: 32 rows of 32 floats
+    tile_product(
+        p, z.dq / 16, z.P / 16, [&](std::int64_t, std::int64_t) { return BlockOut{reinterpret_cast<char*>(b.w_block), kBlockStride}; },
+        [&](std::int64_t ti, std::int64_t tj, int rows, int columns) {
+            const std::int64_t end = (ti + rows) * 16, last = end < z.d ? end : z.d;  // rows past d: padding
+            for (std::int64_t k = ti * 16; k < last; ++k)
+                for (int c = 0; c < columns; ++c) {
+                    float* w = W + k * z.P + (tj + c) * kLanes;
+                    const float* delta = b.w_block + (k - ti * 16) * 2 * kLanes + c * kLanes;
+                    store(w, load(decay + (tj + c) * kLanes) * load(w) + load(delta));
+                }
+        });
 }
 #endif
 
@@ -377,12 +393,12 @@ void sgd_step_on(const Rows& rows, const Shape& s, float* weights, float* bias, 
     static const TileConfig config;
     _tile_loadconfig(&config);
 #endif
-    pack_weight_pairs_and_decay(weights, decay, z, b.w_pairs);
+    pack_weight_pairs(weights, z, b.w_pairs);
     pack_rows(rows, z, b.x_rows);
     forward_product(z, b, bias);
     gradient_and_bias(s, bias, step_size, batch, b.scores);
     pack_gradient_pairs(b.scores, z, b.g_pairs);
-    update_product(rows, z, b, weights);
+    update_product(rows, z, b, weights, decay);
 #if defined(HYPERGRID_KERNEL_AMX)
     _tile_release();
 #endif
