@@ -189,7 +189,17 @@ std::string summary_section(const Context& c) {
     for (const char* limit : {"limit_train", "limit_test"})
         if (number_at(s, {"config", "data", limit}).value_or(0) > 0)
             html += row(limit, escape(text_at(s, {"config", "data", limit})));
-    if (c.records.weights_shape.size() == 2)
+    // summary.json's "data" (older runs have none: the shape then comes from weights.npy).
+    const auto count = [&](const char* key) { return number_at(s, {"data", key}); };
+    if (const auto train = count("train_examples"), tests = count("test_examples"); train && tests) {
+        const auto validation = count("validation_examples");
+        html += row("examples", format_number(*train) + (validation ? " train, " + format_number(*validation) + " validation, "
+                                                                    : " train in the folds, ") +
+                                    format_number(*tests) + " test");
+    }
+    if (const auto features = count("features"), classes = count("classes"); features && classes)
+        html += row("shape", format_number(*features) + " features, " + format_number(*classes) + " classes");
+    else if (c.records.weights_shape.size() == 2)
         html += row("shape", std::to_string(c.records.weights_shape[0]) + " features, " +
                                  std::to_string(c.records.weights_shape[1]) + " classes");
     html += "</dl></div>";

@@ -190,6 +190,7 @@ void finish(const hg::RunConfig& config, const hg::SweepProgress& progress, cons
     }
     hg::enter_phase("outputs");
     summary.config_json = hg::config_to_json(config);
+    summary.data = hg::data_counts(data);
     summary.isa = hg::kernels::training_table(config.run.precision).name;
     summary.trials_csv.val_cost_std = config.data.folds > 0;
     if (halving) summary.trials_csv.rung_epochs = halving->rung_epochs();

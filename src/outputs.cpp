@@ -49,6 +49,16 @@ void write_file_atomic(const std::filesystem::path& file, const std::string& con
     commit(out);
 }
 
+DataCounts data_counts(const TrainingData& data) {
+    DataCounts counts;
+    counts.train_examples = data.folds > 0 ? data.split.all.count : data.split.train.count;
+    if (data.folds == 0) counts.validation_examples = data.split.validation.count;
+    counts.test_examples = data.test.count;
+    counts.features = data.split.all.dims;
+    counts.classes = data.classes;
+    return counts;
+}
+
 double peak_resident_mb() {
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
@@ -94,18 +104,34 @@ void append_value(std::string& out, const std::optional<T>& value) {
         out += "null";
     }
 }
+void append_value(std::string& out, const DataCounts& counts);
+
+/// An object with fields(visit) (RunSummary, DataCounts) as JSON: "{" `first` "key": value,
+/// `between` "key": value ... `last` "}".
+template <class Object>
+void append_object(std::string& out, const Object& object, const char* first, const char* between, const char* last) {
+    out += '{';
+    const char* separator = first;
+    object.fields([&](const char* name, const auto& value) {
+        out += separator;
+        separator = between;
+        out += '"';
+        out += name;
+        out += "\": ";
+        append_value(out, value);
+    });
+    out += last;
+    out += '}';
+}
+
+void append_value(std::string& out, const DataCounts& counts) { append_object(out, counts, "", ", ", ""); }
 
 }  // namespace
 
 std::string format_summary_json(const RunSummary& s) {
-    std::string json = "{";
-    s.fields([&](const char* name, const auto& value) {
-        json += json.size() > 1 ? ",\n  \"" : "\n  \"";
-        json += name;
-        json += "\": ";
-        append_value(json, value);
-    });
-    return json + "\n}\n";
+    std::string json;
+    append_object(json, s, "\n  ", ",\n  ", "\n");
+    return json + '\n';
 }
 
 void write_run_outputs(const std::filesystem::path& directory, const std::vector<TrialResult>& results,

@@ -310,6 +310,26 @@ TEST_CASE("Diverged trials count at the worst finite cost; curves and the top sk
     for (const LearningCurve& curve : curves) CHECK((curve.hyper.alpha != 1e-2 || curve.hyper.learning_rate != 1.0 || curve.points.size() == 2));
 }
 
+TEST_CASE("The data card shows the examples and shape of summary.json's data", "[report]") {
+    RunRecords records = grid_records();
+    std::string page = format_html_report(records);
+    CHECK(page.find("<dt>examples</dt>") == std::string::npos);  // an older summary has no counts
+    records.weights_shape = {784, 10};
+    CHECK_THAT(format_html_report(records), Contains("<dt>shape</dt><dd>784 features, 10 classes</dd>"));
+
+    std::string summary = kSummary;
+    summary.insert(summary.find("\"best\""), "\"data\": {\"train_examples\": 450, \"validation_examples\": 150, "
+                                              "\"test_examples\": 16, \"features\": 8, \"classes\": 3},\n  ");
+    records.summary = parse_json(summary);
+    page = format_html_report(records);
+    CHECK_THAT(page, Contains("<dt>examples</dt><dd>450 train, 150 validation, 16 test</dd>"));
+    CHECK_THAT(page, Contains("<dt>shape</dt><dd>8 features, 3 classes</dd>"));
+
+    summary.replace(summary.find("\"validation_examples\": 150"), 26, "\"validation_examples\": null");
+    records.summary = parse_json(summary);
+    CHECK_THAT(format_html_report(records), Contains("<dt>examples</dt><dd>450 train in the folds, 16 test</dd>"));
+}
+
 TEST_CASE("The page has every section, a timeline only when legs are recorded", "[report]") {
     RunRecords records = grid_records();
     std::string page = format_html_report(records);

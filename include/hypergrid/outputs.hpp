@@ -22,6 +22,28 @@ void prepare_output_directory(const std::filesystem::path& directory);
 /// Writes `content` to `file` through a temporary file in the same directory, flushed to disk, then renamed.
 void write_file_atomic(const std::filesystem::path& file, const std::string& content);
 
+/// summary.json's "data": how many examples the sweep trained, validated and tested on, and their shape.
+struct DataCounts {
+    std::int64_t train_examples = 0;  ///< holdout: the training split; k-fold: every example, cut into the folds
+    std::optional<std::int64_t> validation_examples;  ///< holdout: the validation split; k-fold: none (each fold validates in turn)
+    std::int64_t test_examples = 0;
+    std::int64_t features = 0;
+    int classes = 0;
+
+    /// Its keys in summary.json, in order (written as RunSummary's fields are).
+    template <class Visit>
+    void fields(Visit&& field) const {
+        field("train_examples", train_examples);
+        field("validation_examples", validation_examples);
+        field("test_examples", test_examples);
+        field("features", features);
+        field("classes", classes);
+    }
+};
+
+/// The counts of what `data` holds.
+DataCounts data_counts(const TrainingData& data);
+
 /// What summary.json reports.
 struct RunSummary {
     std::string config_json;                              ///< the resolved config (config_to_json)
@@ -36,6 +58,7 @@ struct RunSummary {
     bool complete = true;          ///< false when a signal stopped the sweep: resume to finish it
     std::string shard = "0/1";
     std::string isa;               ///< the kernels rank 0 trained with (kernels.hpp): v4, v3, baseline; v4_bf16 or amx_bf16
+    DataCounts data;
 
     /// JSON text written as it is (the config, already JSON).
     struct RawJson { const std::string& text; };
@@ -46,7 +69,7 @@ struct RunSummary {
 
     /// summary.json's keys, in order: a new key is one line here. Values are written by their type
     /// (format_summary_json): text, integers, booleans, doubles, optionals (null when empty),
-    /// records (their summary fields), Metrics, a confusion matrix, RawJson and Fixed lists.
+    /// records (their summary fields), Metrics, DataCounts, a confusion matrix, RawJson and Fixed lists.
     template <class Visit>
     void fields(Visit&& field) const {
         field("version", std::string(HYPERGRID_VERSION));
@@ -57,6 +80,7 @@ struct RunSummary {
         field("shard", shard);
         field("isa", isa);
         field("config", RawJson{config_json});
+        field("data", data);
         if (best && trials_csv.val_cost_std) field("best", FoldedBest{*best});
         else field("best", best);
         if (final_model) {
