@@ -135,7 +135,7 @@ void check_range(const Source& src, const toml::node& node, const std::string& k
 }
 
 /// Reads one value as T (std::int64_t: a TOML integer; double: an integer or a float;
-/// std::string: a string) and checks it against `range`. A float is never accepted as an integer:
+/// std::string: a string; bool: a boolean) and checks it against `range`. A float is never accepted as an integer:
 /// epochs = 5.5 is a mistake, not something to round.
 template <class T>
 T read_value(const Source& src, const toml::node& node, const std::string& key,
@@ -143,6 +143,10 @@ T read_value(const Source& src, const toml::node& node, const std::string& key,
     if constexpr (std::is_same_v<T, std::string>) {
         const auto* value = node.as_string();
         if (!value) fail_type(src, node, key, "a string");
+        return value->get();
+    } else if constexpr (std::is_same_v<T, bool>) {
+        const auto* value = node.as_boolean();
+        if (!value) fail_type(src, node, key, "true or false");
         return value->get();
     } else if constexpr (std::is_same_v<T, std::int64_t>) {
         const auto* value = node.as_integer();
@@ -430,7 +434,7 @@ GridConfig read_grid(const Source& src, const toml::table& table, const toml::ta
 RunSettings read_run(const Source& src, const toml::table* table) {
     RunSettings run;
     if (table) {
-        reject_unknown_keys(src, *table, "run", {"seed", "output", "models_per_unit", "schedule", "precision"});
+        reject_unknown_keys(src, *table, "run", {"seed", "output", "models_per_unit", "schedule", "precision", "curves"});
         if (const toml::node* node = table->get("seed")) {
             run.seed = static_cast<std::uint64_t>(
                 read_value<std::int64_t>(src, *node, "run.seed", at_least<std::int64_t>(0)));
@@ -455,6 +459,7 @@ RunSettings read_run(const Source& src, const toml::table* table) {
                 src.fail(*node, "run.precision", "must be \"float32\" or \"bf16\", got \"" + precision + "\"");
             run.precision = precision == "bf16" ? kernels::Precision::bf16 : kernels::Precision::float32;
         }
+        if (const toml::node* node = table->get("curves")) run.curves = read_value<bool>(src, *node, "run.curves");
     }
     run.output = src.resolve(run.output);  // the default is relative to the config too
     return run;
@@ -535,6 +540,7 @@ void append_json_source(std::string& out, const DataSource& source) {
 
 void append_json_value(std::string& out, const DataSource& source) { append_json_source(out, source); }
 void append_json_value(std::string& out, const std::string& text) { append_json_string(out, text); }
+void append_json_value(std::string& out, bool value) { out += value ? "true" : "false"; }
 void append_json_value(std::string& out, const std::optional<double>& value) {
     if (value) {
         append_json_number(out, *value);

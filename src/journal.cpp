@@ -31,8 +31,27 @@ const std::string& field(const std::map<std::string, std::string>& fields, const
 }
 
 std::string header_json(const JournalHeader& header) {
+    // "curves" only when on: the header of a sweep without curves is the one format 3 always wrote.
     return "{\"format\": \"" + std::string(kFormat) + "\", \"fingerprint\": " + json_string(header.fingerprint) +
-           ", \"trials\": " + std::to_string(header.trials) + ", \"shard\": " + json_string(header.shard) + "}";
+           ", \"trials\": " + std::to_string(header.trials) + ", \"shard\": " + json_string(header.shard) +
+           (header.curves ? ", \"curves\": true}" : "}");
+}
+
+/// A trial line's fields (a k-fold result's carry its fold) as a result.
+TrialResult trial_from_fields(const std::map<std::string, std::string>& fields) {
+    TrialResult r = record_from_json_fields<TrialResult>(fields);
+    if (const auto fold = fields.find("fold"); fold != fields.end() && !parse_value(fold->second, r.fold))
+        throw std::invalid_argument("bad fold '" + fold->second + "'");
+    return r;
+}
+
+constexpr const char* kCurveKind = "curve";
+
+/// A curve line's fields as a point.
+CurvePoint curve_point_from_fields(const std::map<std::string, std::string>& fields) {
+    const auto kind = fields.find("kind");
+    if (kind == fields.end() || kind->second != kCurveKind) throw std::invalid_argument("not a curve point");
+    return record_from_json_fields<CurvePoint>(fields);
 }
 
 }  // namespace
@@ -75,6 +94,7 @@ JournalHeader journal_header(const RunConfig& config, const std::vector<std::uin
     header.fingerprint = fingerprint(settings, {{data_digests.data(), data_digests.size() * sizeof(std::uint64_t)}});
     header.trials = trials;
     header.shard = std::to_string(shard) + "/" + std::to_string(shards);
+    header.curves = config.run.curves;
     return header;
 }
 
@@ -95,15 +115,16 @@ std::string trial_to_json(const TrialResult& r) {
     return json;
 }
 
-TrialResult trial_from_json(const std::string& line) {
-    const std::map<std::string, std::string> fields = parse_flat_json_object(line);
-    TrialResult r = record_from_json_fields<TrialResult>(fields);
-    if (const auto fold = fields.find("fold"); fold != fields.end() && !parse_value(fold->second, r.fold))
-        throw std::invalid_argument("bad fold '" + fold->second + "'");
-    return r;
+TrialResult trial_from_json(const std::string& line) { return trial_from_fields(parse_flat_json_object(line)); }
+
+std::string curve_point_to_json(const CurvePoint& point) {
+    return "{\"kind\": \"" + std::string(kCurveKind) + "\", " + json_object(point, JsonForm::exact).substr(1);
 }
 
-std::vector<TrialResult> read_journal(const std::filesystem::path& file, const JournalHeader& expected) {
+CurvePoint curve_point_from_json(const std::string& line) { return curve_point_from_fields(parse_flat_json_object(line)); }
+
+std::vector<TrialResult> read_journal(const std::filesystem::path& file, const JournalHeader& expected,
+                                      std::vector<CurvePoint>* curve) {
     fault_point("journal_read");
     std::ifstream in(file, std::ios::binary);
     if (!in) throw InputError(file.string() + ": cannot open journal: " + std::strerror(errno));
@@ -132,12 +153,24 @@ std::vector<TrialResult> read_journal(const std::filesystem::path& file, const J
                                      ", shard " + field(fields, "shard") + "; this config, data and shard give " +
                                      expected.fingerprint + ", " + expected.shard +
                                      "): choose another --output or remove the journal");
+                const auto curves = fields.find("curves");
+                if ((curves != fields.end() && curves->second == "true") != expected.curves)
+                    throw InputError(where + "1: this sweep started with [run] curves = " +
+                                     (expected.curves ? "false" : "true") +
+                                     ": resume it with that setting (the curves would lack the models trained "
+                                     "before), or choose another --output");
             } else {
                 // Torn while written, even when its text happens to parse: it is cut from the file below.
                 if (end == std::string::npos) throw std::invalid_argument("no end of line");
-                TrialResult r = trial_from_json(line);
-                if (r.trial < 0 || r.trial >= expected.trials) throw std::invalid_argument("trial id out of range");
-                results.push_back(r);
+                const std::map<std::string, std::string> fields = parse_flat_json_object(line);
+                if (fields.count("kind")) {
+                    const CurvePoint point = curve_point_from_fields(fields);
+                    if (curve) curve->push_back(point);
+                } else {
+                    TrialResult r = trial_from_fields(fields);
+                    if (r.trial < 0 || r.trial >= expected.trials) throw std::invalid_argument("trial id out of range");
+                    results.push_back(r);
+                }
             }
             if (end == std::string::npos) throw std::invalid_argument("no end of line");  // a torn header
             complete = end + 1;
@@ -174,8 +207,11 @@ JournalWriter::~JournalWriter() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-void JournalWriter::append(const std::vector<TrialResult>& results) {
-    std::string lines;
+void JournalWriter::append(const std::vector<TrialResult>& results, const std::vector<CurvePoint>& curve) {
+    for (const CurvePoint& point : curve) waiting_curve_ += curve_point_to_json(point) + '\n';
+    if (results.empty() && !curve.empty()) return;  // the points wait for the trials they lead to
+    std::string lines = std::move(waiting_curve_);
+    waiting_curve_.clear();
     for (const TrialResult& r : results) lines += trial_to_json(r) + '\n';
     write_all(lines);
     fault_point("journal_append");  // after the k-th append: its trials are safe

@@ -130,6 +130,7 @@ hg::TrainingData training_data(const std::vector<hg::DatasetView>& views, const 
     data.classes = hg::count_classes({data.split.all, data.test});
     data.seed = config.run.seed;
     data.precision = config.run.precision;
+    data.curves = config.run.curves;
     return data;
 }
 
@@ -269,6 +270,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     std::optional<hg::JournalWriter> journal;
     std::optional<hg::FoldAggregator> fold_records;  // k-fold: rank 0's fold results, folded into trials
     if (data.folds > 0) fold_records.emplace(data.folds);
+    std::vector<hg::CurvePoint> curve;  // rank 0's: [run] curves
     const int models_per_trial = std::max(data.folds, 1);
     std::vector<std::int64_t> done_ids;  // by trial * models_per_trial + fold
     cluster.agree([&] {
@@ -278,7 +280,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
         hg::io::remove_stale_temporary_files(config.run.output);  // the lock says no other run writes here
         progress.emplace(grid.size(), log, hg::parse_progress_style(options.progress), hg::stdout_is_terminal());
         if (halving) progress->expect_total(hg::halving_trial_count(*halving));  // fewer trials than ids
-        const std::vector<hg::TrialResult> journaled = hg::read_journal(journal_path(config), header);
+        const std::vector<hg::TrialResult> journaled = hg::read_journal(journal_path(config), header, &curve);
         progress->restore(fold_records ? fold_records->add(journaled) : journaled);
         for (const hg::TrialResult& r : journaled) done_ids.push_back(r.trial * models_per_trial + std::max(r.fold, 0));
     });
@@ -286,12 +288,14 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     std::vector<bool> done(static_cast<std::size_t>(grid.size() * models_per_trial));
     for (const std::int64_t id : done_ids) done[static_cast<std::size_t>(id)] = true;
 
-    // Rank 0 journals every result at once; with k-fold a trial is recorded when its last fold arrives.
-    const auto record = [&](const std::vector<hg::TrialResult>& results) {
-        if (!fold_records) return journal->append(progress->add(results));
+    // Rank 0 journals every result at once; with k-fold a trial is recorded when its last fold
+    // arrives. Curve points go to the journal with the trials after them.
+    const auto record = [&](const hg::EpochReport& report) {
+        curve.insert(curve.end(), report.curve.begin(), report.curve.end());
+        if (!fold_records) return journal->append(progress->add(report.trials), report.curve);
         std::vector<hg::TrialResult> fresh;
-        const std::vector<hg::TrialResult> trials = fold_records->add(results, &fresh);
-        journal->append(fresh);
+        const std::vector<hg::TrialResult> trials = fold_records->add(report.trials, &fresh);
+        journal->append(fresh, report.curve);
         progress->add(trials);
     };
 
@@ -338,7 +342,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
             if (halving) hg::link_rung(unit, *halving, rung, data.folds, relay.receive, relay.hand_over, links);
             hg::train_unit(unit, data, cluster.rank(), report, poll, links);
         };
-        work.collect = [&](const std::vector<hg::TrialResult>& results) { record(results); };
+        work.collect = [&](const hg::EpochReport& report) { record(report); };
         work.stop_requested = hg::stop_requested;
         work.queued = hg::queue_depth(legs.size(), cluster.size());
         work.side.pick = [&] {
@@ -396,6 +400,7 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     summary.shard = std::to_string(shard) + "/" + std::to_string(shards);
     summary.complete = complete;
     if (fold_records) summary.fold_results = fold_records->fold_results();
+    if (config.run.curves) summary.curve_points = std::move(curve);
     if (!timeline) timeline = SweepTimeline{std::chrono::steady_clock::now(), {}};  // halving resumed when done
     finish(config, *progress, data, summary, clock, trained_ahead, &*timeline, halving ? &*halving : nullptr);
     return complete ? 0 : hg::kExitStopped;
@@ -422,6 +427,7 @@ int finalize(hg::Cluster& cluster, const Options& options) {
     hg::SweepProgress progress(grid.size(), nullptr);
     std::optional<hg::FoldAggregator> fold_records;
     if (data.folds > 0) fold_records.emplace(data.folds);
+    std::vector<hg::CurvePoint> curve;  // [run] curves: every shard's points
     std::set<int> seen;
     int shards = 0;
     for (const std::string& dir : options.shard_dirs) {
@@ -432,7 +438,7 @@ int finalize(hg::Cluster& cluster, const Options& options) {
         if (!seen.insert(shard).second) throw hg::InputError(file.string() + ": shard " + std::to_string(shard) + " given twice");
         shards = count;
         const std::vector<hg::TrialResult> journaled =
-            hg::read_journal(file, hg::journal_header(config, {datasets[0].digest, datasets[1].digest}, grid.size(), shard, count));
+            hg::read_journal(file, hg::journal_header(config, {datasets[0].digest, datasets[1].digest}, grid.size(), shard, count), &curve);
         const std::vector<hg::TrialResult> results = fold_records ? fold_records->add(journaled) : journaled;
         const std::vector<bool> mine = hg::shard_trials(grid, shard, count);
         const auto owed = std::count(mine.begin(), mine.end(), true);
@@ -452,6 +458,7 @@ int finalize(hg::Cluster& cluster, const Options& options) {
     summary.ranks = cluster.size();
     summary.peak_memory_mb = {hg::peak_resident_mb()};
     if (fold_records) summary.fold_results = fold_records->fold_results();
+    if (config.run.curves) summary.curve_points = std::move(curve);
     finish(config, progress, data, summary, clock);
     return 0;
 }

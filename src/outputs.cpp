@@ -139,6 +139,7 @@ void write_run_outputs(const std::filesystem::path& directory, const std::vector
     prepare_output_directory(directory);
     write_file_atomic(directory / "trials.csv", format_trials_csv(results, summary.trials_csv));
     if (summary.fold_results) write_file_atomic(directory / "folds.csv", format_folds_csv(*summary.fold_results));
+    if (summary.curve_points) write_file_atomic(directory / "curves.csv", format_curves_csv(*summary.curve_points));
     if (summary.final_model)
         for (const auto& [name, bytes] : summary.final_model->model.files()) write_file_atomic(directory / name, bytes);
     // The summary goes last: its presence says the run's other outputs are complete.

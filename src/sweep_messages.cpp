@@ -59,15 +59,15 @@ std::optional<std::pair<Tag, int>> Channel::waiting_for_root() const {
 
 bool Channel::from_root_waiting(Tag t) const { return static_cast<bool>(world_.iprobe(kRoot, tag(t))); }
 
-void Channel::send_results(const std::vector<TrialResult>& results) {
+void Channel::send_results(const EpochReport& report) {
     fault_point("send_results");
-    world_.send(kRoot, tag(Tag::results), results);
+    world_.send(kRoot, tag(Tag::results), report);
 }
 
-std::vector<TrialResult> Channel::receive_results(int source) {
-    std::vector<TrialResult> results;
-    world_.recv(source, tag(Tag::results), results);
-    return results;
+EpochReport Channel::receive_results(int source) {
+    EpochReport report;
+    world_.recv(source, tag(Tag::results), report);
+    return report;
 }
 
 void Channel::send_unit_ended(const UnitEnded& ended) { world_.send(kRoot, tag(Tag::unit_ended), ended); }

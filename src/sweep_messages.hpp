@@ -14,7 +14,7 @@
 namespace hypergrid::sweep {
 
 enum class Tag : int {
-    results = 1,  ///< worker -> rank 0: finished trials
+    results = 1,  ///< worker -> rank 0: an EpochReport (finished trials, curve points)
     unit_ended,   ///< worker -> rank 0: my unit ended (UnitEnded)
     assign,       ///< rank 0 -> worker: the next unit, or -1: no more units
     stop,         ///< rank 0 -> worker: abandon the unit in progress
@@ -54,8 +54,8 @@ public:
     /// True when a message with `tag` from rank 0 waits.
     bool from_root_waiting(Tag tag) const;
 
-    void send_results(const std::vector<TrialResult>& results);
-    std::vector<TrialResult> receive_results(int source);
+    void send_results(const EpochReport& report);
+    EpochReport receive_results(int source);
 
     void send_unit_ended(const UnitEnded& ended);
     UnitEnded receive_unit_ended(int source);

@@ -21,7 +21,7 @@ bool run_worker(Channel& channel, const SweepWork& work, const Clock::time_point
             wait = false;
         }
     };
-    const Report report = [&](const std::vector<TrialResult>& results) { channel.send_results(results); };
+    const Report report = [&](const EpochReport& epoch) { channel.send_results(epoch); };
     const Poll poll = [&] {
         if (channel.from_root_waiting(Tag::stop)) {
             channel.receive_stop();

@@ -20,7 +20,7 @@ std::vector<ModelSpec> model_specs(const WorkUnit& unit) {
 }  // namespace
 
 void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
-                const std::function<void(const std::vector<TrialResult>&)>& report,
+                const std::function<void(const EpochReport&)>& report,
                 const std::function<void()>& poll, const LegLinks& links) {
     using Clock = std::chrono::steady_clock;
     fault_point("train_alloc");
@@ -53,16 +53,22 @@ void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
     for (int epoch = unit.first_epoch; epoch < unit.last_epoch; ++epoch) {
         trainer.run_epoch(epoch, poll);
         fault_point("train_epoch");
-        for (; checkpoint < unit.checkpoints.size() && unit.checkpoints[checkpoint] == epoch + 1; ++checkpoint) {
+        const int trained = epoch + 1;
+        const bool at_checkpoint = checkpoint < unit.checkpoints.size() && unit.checkpoints[checkpoint] == trained;
+        if (at_checkpoint || data.curves) {
             const std::vector<Metrics> metrics = trainer.evaluate(sets.validation);
+            EpochReport out;
+            for (std::size_t m = 0; data.curves && m < unit.model_count(); ++m)
+                if (trained <= unit.last_trial_epoch(m))
+                    out.curve.push_back({unit.alphas[m], unit.learning_rates[m], unit.batch_size, unit.fold, trained,
+                                         metrics[m].cost, metrics[m].cross_entropy, metrics[m].accuracy});
             // Each trial's share of the unit's time so far: the models trained side by side split it.
             const double share = seconds() / static_cast<double>(unit.model_count());
-            std::vector<TrialResult> results;
-            for (std::size_t m = 0; m < unit.model_count(); ++m) {
+            for (std::size_t m = 0; at_checkpoint && m < unit.model_count(); ++m) {
                 if (unit.trials[m][checkpoint] == kNoTrial) continue;
                 TrialResult r;
                 r.trial = unit.trials[m][checkpoint];
-                r.hyper = {epoch + 1, unit.alphas[m], unit.learning_rates[m], unit.batch_size};
+                r.hyper = {trained, unit.alphas[m], unit.learning_rates[m], unit.batch_size};
                 r.val_cost = metrics[m].cost;
                 r.val_cross_entropy = metrics[m].cross_entropy;
                 r.val_accuracy = metrics[m].accuracy;
@@ -70,9 +76,10 @@ void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
                 r.seconds = model_seconds[m] + share;
                 r.rank = rank;
                 r.fold = unit.fold;
-                results.push_back(r);
+                out.trials.push_back(r);
             }
-            report(results);
+            if (at_checkpoint) ++checkpoint;
+            if (!out.empty()) report(out);
         }
         poll();
     }

@@ -158,6 +158,7 @@ TEST_CASE("load_config applies defaults for optional keys and tables", "[config]
     CHECK(config.data.limit_test == 0);
     CHECK(config.run.seed == 1);
     CHECK(config.run.models_per_unit == 9);
+    CHECK_FALSE(config.run.curves);
     // The default output is relative, so it lands next to the config like any other relative path.
     CHECK(config.run.output == fixture.dir.path() / "runs" / "hypergrid");
 }
@@ -169,7 +170,7 @@ TEST_CASE("load_config reads every optional key", "[config]") {
                                      "limit_train = 100\n"
                                      "limit_test = 50\n"
                                      "[grid]\n") +
-                             "output = \"/tmp/elsewhere/../out\"\nmodels_per_unit = 4\n";
+                             "output = \"/tmp/elsewhere/../out\"\nmodels_per_unit = 4\ncurves = true\n";
     Fixture fixture(text);
     const RunConfig config = load_config(fixture.config);
 
@@ -180,6 +181,7 @@ TEST_CASE("load_config reads every optional key", "[config]") {
     CHECK(config.data.limit_test == 50);
     CHECK(config.run.output == fs::path("/tmp/out"));  // absolute, still normalised
     CHECK(config.run.models_per_unit == 4);
+    CHECK(config.run.curves);
 }
 
 TEST_CASE("load_config reads a CSV config", "[config]") {
@@ -265,6 +267,9 @@ TEST_CASE("load_config rejects values of the wrong type", "[config]") {
     SECTION("number for a path") {
         expect_error(replace(kIdxConfig, "\"test-labels.gz\"", "3"), 5, "data.test_labels",
                      "expected a string, got integer");
+    }
+    SECTION("string for a boolean") {
+        expect_error(kIdxConfig + "curves = \"yes\"\n", 13, "run.curves", "expected true or false, got string");
     }
     SECTION("value for a table") {
         expect_error("run = 3\n" + replace(kIdxConfig, "[run]\nseed = 7\n", ""), 1, "run",
@@ -427,7 +432,7 @@ TEST_CASE("config_to_json writes the resolved config as one JSON object", "[conf
     CHECK(json.find("\"limit_train\":0,\"limit_test\":0") != std::string::npos);
     CHECK(json.find("\"grid\":{\"epochs\":[5,25,35],\"alpha\":[0.1,0.01,0.001],"
                     "\"learning_rate\":[1e-05,5e-05,1e-06],\"batch_size\":[20,30,32]}") != std::string::npos);
-    CHECK(json.find("\"run\":{\"seed\":7,\"output\":\"" + dir + "/runs/hypergrid\",\"models_per_unit\":9,\"schedule\":\"dynamic\"}") !=
+    CHECK(json.find("\"run\":{\"seed\":7,\"output\":\"" + dir + "/runs/hypergrid\",\"models_per_unit\":9,\"schedule\":\"dynamic\",\"curves\":false}") !=
           std::string::npos);
 
     SECTION("CSV sources, a set scale and awkward strings") {

@@ -175,7 +175,7 @@ TEST_CASE("train_unit trains a fold on its training set and reports its fold", "
     unit.fold = 2;
     unit.last_epoch = 2;
     std::vector<TrialResult> reported;
-    train_unit(unit, training, 0, [&](const std::vector<TrialResult>& r) { reported.insert(reported.end(), r.begin(), r.end()); }, [] {});
+    train_unit(unit, training, 0, [&](const EpochReport& r) { reported.insert(reported.end(), r.trials.begin(), r.trials.end()); }, [] {});
     REQUIRE(reported.size() == 1);
     CHECK(reported[0].fold == 2);
     SideBySideTrainer expected(fold_split(data.view(), 3, 2).train, 3, 4, {{1e-3, 0.2}}, 2);

@@ -243,6 +243,7 @@ TEST_CASE("journal_header fingerprints every setting that changes results, and n
         [](RunConfig& c) { c.run.output = "other"; },
         [](RunConfig& c) { c.run.models_per_unit = 1; },
         [](RunConfig& c) { c.run.dynamic_schedule = false; },
+        [](RunConfig& c) { c.run.curves = true; },  // the header says it instead (see below)
     };
     for (std::size_t i = 0; i < same.size(); ++i) {
         RunConfig changed = base;
@@ -286,4 +287,45 @@ TEST_CASE("journal_header fingerprints every setting that changes results, and n
     // No setting is flagged config_flags::results yet: fingerprints are those of format 3.
     CHECK(results_settings_json(base).empty());
     CHECK(results_settings_json(random).empty());
+
+    CHECK_FALSE(journal_header(base, digests, 4, 0, 1).curves);
+    RunConfig curves = base;
+    curves.run.curves = true;
+    CHECK(journal_header(curves, digests, 4, 0, 1).curves);
+}
+
+TEST_CASE("Curve points: journaled before the trials after them, read back, refused across settings", "[journal]") {
+    TempDir dir;
+    const auto file = dir / "journal.jsonl";
+    JournalHeader header = kHeader;
+    header.curves = true;
+    const CurvePoint first{0.001, 0.1, 8, -1, 1, 0.5, 0.25, 0.75}, second{0.001, 0.1, 8, -1, 2, 0.375, 0.25, 0.875};
+    CHECK(curve_point_to_json(first) ==
+          "{\"kind\": \"curve\", \"alpha\": 0.001, \"learning_rate\": 0.1, \"batch_size\": 8, \"fold\": -1, \"epoch\": 1, "
+          "\"val_cost\": 0.5, \"val_cross_entropy\": 0.25, \"val_accuracy\": 0.75}");
+    CHECK(curve_point_from_json(curve_point_to_json(second)) == second);
+    CHECK_THROWS_WITH(curve_point_from_json(trial_to_json(trial(0))), Contains("not a curve point"));
+    {
+        JournalWriter writer(file, header);
+        writer.append({}, {first});  // a point alone waits in memory
+        CHECK(read_text(file).find("\"kind\"") == std::string::npos);
+        writer.append({trial(0)}, {second});
+    }
+    const std::string text = read_text(file);
+    INFO(text);
+    CHECK(text.find("\"curves\": true}") < text.find('\n'));
+    CHECK(text.find("\"epoch\": 1") < text.find("\"epoch\": 2"));  // the points in order, then the trial
+    CHECK(text.find("\"epoch\": 2") < text.find("\"trial\": 0"));
+    std::vector<CurvePoint> points;
+    CHECK(read_journal(file, header, &points) == std::vector<TrialResult>{trial(0)});
+    CHECK(points == std::vector<CurvePoint>{first, second});
+    CHECK(read_journal(file, header) == std::vector<TrialResult>{trial(0)});  // points skipped when not asked for
+
+    // A sweep resumes only with the curves setting it started with, either way round.
+    REQUIRE_THROWS_WITH(read_journal(file, kHeader),
+                        Contains(file.string() + ":1: this sweep started with [run] curves = true: resume it with that setting"));
+    const auto plain = dir / "plain.jsonl";
+    { JournalWriter(plain, kHeader).append({trial(0)}); }
+    CHECK(read_text(plain).find("curves") == std::string::npos);  // the header format 3 always wrote
+    REQUIRE_THROWS_WITH(read_journal(plain, header), Contains(plain.string() + ":1: this sweep started with [run] curves = false"));
 }

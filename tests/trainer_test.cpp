@@ -4,6 +4,7 @@
 #include "hypergrid/plan.hpp"
 #include "hypergrid/shuffle.hpp"
 #include "hypergrid/sgd_trainer.hpp"
+#include "hypergrid/text_format.hpp"
 #include "hypergrid/training.hpp"
 #include "support/synthetic.hpp"
 
@@ -83,7 +84,8 @@ const std::vector<ModelSpec> kThreeModels{{0.0, 0.5}, {0.1, 0.1}, {0.01, 1.0}};
 
 /// The reports and between-epoch calls of one train_unit run.
 struct UnitRun {
-    std::vector<std::vector<TrialResult>> reports;
+    std::vector<std::vector<TrialResult>> reports;  ///< each report's trials
+    std::vector<std::vector<CurvePoint>> curves;    ///< each report's curve points
     std::vector<int> between_before_report;  ///< between_epochs calls made before each report
     int between = 0;
 };
@@ -92,8 +94,9 @@ UnitRun run_unit(const WorkUnit& unit, const TrainingData& data, int rank) {
     UnitRun run;
     train_unit(
         unit, data, rank,
-        [&](const std::vector<TrialResult>& results) {
-            run.reports.push_back(results);
+        [&](const EpochReport& report) {
+            run.reports.push_back(report.trials);
+            run.curves.push_back(report.curve);
             run.between_before_report.push_back(run.between);
         },
         [&] { ++run.between; });
@@ -307,7 +310,7 @@ TEST_CASE("a unit trained in two legs, the state handed over between them, gives
     std::map<std::int64_t, TrialResult> expected;  // by trial
     bool linked = false;  // a whole unit neither receives nor hands over
     train_unit(whole, problem.training(), 0,
-               [&](const std::vector<TrialResult>& results) { for (const TrialResult& r : results) expected[r.trial] = r; },
+               [&](const EpochReport& report) { for (const TrialResult& r : report.trials) expected[r.trial] = r; },
                [] {}, {[&] { linked = true; return TrainedState{}; }, [&](TrainedState) { linked = true; }});
     CHECK_FALSE(linked);
     REQUIRE(expected.size() == static_cast<std::size_t>(grid.size()));
@@ -318,8 +321,8 @@ TEST_CASE("a unit trained in two legs, the state handed over between them, gives
         head.last_epoch = cut;
         tail.first_epoch = cut;
         std::map<std::int64_t, TrialResult> got;
-        const auto collect = [&](const std::vector<TrialResult>& results) {
-            for (const TrialResult& r : results) CHECK(got.emplace(r.trial, r).second);  // each trial once
+        const auto collect = [&](const EpochReport& report) {
+            for (const TrialResult& r : report.trials) CHECK(got.emplace(r.trial, r).second);  // each trial once
         };
         TrainedState handed;
         int received = 0;
@@ -344,6 +347,73 @@ TEST_CASE("a unit trained in two legs, the state handed over between them, gives
             if (r.hyper.epochs > cut) CHECK(r.seconds >= head_seconds / static_cast<double>(whole.model_count()));
         }
     }
+}
+
+TEST_CASE("train_unit with curves reports every model after every epoch and the same trials", "[trainer]") {
+    const TrainingProblem problem(60, 20, 5, 3, 8);
+    const Grid grid({{3, 1, 5}, {0.0, 2.0}, {0.1, 1e12}, {8}});
+    const WorkPlan plan(grid, problem.classes(), 4, problem.train().count);
+    REQUIRE(plan.size() == 1);
+    WorkUnit unit = plan.unit(0);
+    REQUIRE(unit.checkpoints == std::vector<int>{1, 3, 5});
+    unit.trials[1].back() = kNoTrial;  // model 1 owes no trial at 5 epochs: its curve ends at 3
+    CHECK(unit.last_trial_epoch(0) == 5);
+    CHECK(unit.last_trial_epoch(1) == 3);
+    TrainingData data = problem.training();
+    const UnitRun plain = run_unit(unit, data, 0);
+    data.curves = true;
+    const UnitRun curves = run_unit(unit, data, 0);
+
+    CHECK(plain.curves == std::vector<std::vector<CurvePoint>>(3));  // no points without curves
+    REQUIRE(curves.reports.size() == 5);  // a report per epoch
+    CHECK(curves.between == plain.between);
+    std::vector<std::vector<TrialResult>> trials;  // the reports that carry trials
+    for (std::size_t k = 0; k < curves.reports.size(); ++k) {
+        const int epoch = static_cast<int>(k) + 1;
+        INFO("epoch " << epoch);
+        REQUIRE(curves.curves[k].size() == (epoch <= 3 ? 4u : 3u));
+        for (std::size_t m = 0; m < curves.curves[k].size(); ++m) {
+            const CurvePoint& p = curves.curves[k][m];
+            const std::size_t model = epoch <= 3 || m == 0 ? m : m + 1;  // model 1 has left after epoch 3
+            CHECK(p.epoch == epoch);
+            CHECK(p.alpha == unit.alphas[model]);
+            CHECK(p.learning_rate == unit.learning_rates[model]);
+            CHECK(p.batch_size == 8);
+            CHECK(p.fold == -1);
+        }
+        if (curves.reports[k].empty()) continue;
+        trials.push_back(curves.reports[k]);
+        for (const TrialResult& r : curves.reports[k]) {  // a checkpoint's point is its trial's figures
+            INFO("trial " << r.trial);
+            const auto point = std::find_if(curves.curves[k].begin(), curves.curves[k].end(), [&](const CurvePoint& p) {
+                return p.alpha == r.hyper.alpha && p.learning_rate == r.hyper.learning_rate;
+            });
+            REQUIRE(point != curves.curves[k].end());
+            CHECK(format_number(point->val_cost) == format_number(r.val_cost));
+            CHECK(format_number(point->val_cross_entropy) == format_number(r.val_cross_entropy));
+            CHECK(format_number(point->val_accuracy) == format_number(r.val_accuracy));
+        }
+    }
+    // The trials are those of a run without curves, bit for bit (seconds aside).
+    REQUIRE(trials.size() == plain.reports.size());
+    for (std::size_t k = 0; k < trials.size(); ++k) {
+        REQUIRE(trials[k].size() == plain.reports[k].size());
+        for (std::size_t i = 0; i < trials[k].size(); ++i) {
+            TrialResult r = trials[k][i];
+            r.seconds = plain.reports[k][i].seconds;
+            CHECK(r == plain.reports[k][i]);
+        }
+    }
+    // Two legs, the state handed over between them, give the whole unit's points.
+    std::vector<CurvePoint> whole, legs;
+    for (const std::vector<CurvePoint>& points : curves.curves) whole.insert(whole.end(), points.begin(), points.end());
+    WorkUnit head = unit, tail = unit;
+    head.last_epoch = tail.first_epoch = 2;
+    TrainedState handed;
+    const auto collect = [&](const EpochReport& report) { legs.insert(legs.end(), report.curve.begin(), report.curve.end()); };
+    train_unit(head, data, 0, collect, [] {}, {{}, [&](TrainedState state) { handed = std::move(state); }});
+    train_unit(tail, data, 1, collect, [] {}, {[&] { return handed; }, {}});
+    CHECK(legs == whole);
 }
 
 TEST_CASE("a trainer restored from another's state carries on with the same bits", "[trainer]") {

@@ -61,6 +61,9 @@ struct RunSettings {
     bool dynamic_schedule = true;  ///< "dynamic": units go to ranks as they free up; "static": planned upfront
     /// "float32" (exact, the default) or "bf16": the SGD step's products in bfloat16 (kernels.hpp)
     kernels::Precision precision = kernels::Precision::float32;
+    /// Learning curves: every model is validated after every epoch, not only at its checkpoints, and
+    /// each epoch's figures are recorded (curves.csv). Changes no trial's numbers.
+    bool curves = false;
 };
 
 struct RunConfig {

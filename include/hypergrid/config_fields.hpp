@@ -20,8 +20,8 @@ constexpr unsigned results = 2;
 }  // namespace config_flags
 
 /// Calls visit.section(name, body) for each object and visit(name, value, flags) for each setting,
-/// in summary.json's order. Values: DataSource, std::optional<double>, double, integers, vectors of
-/// numbers, std::string.
+/// in summary.json's order. Values: DataSource, std::optional<double>, double, integers, bool, vectors
+/// of numbers, std::string.
 template <class Visit>
 void describe_config(const RunConfig& config, Visit&& visit) {
     using namespace config_flags;
@@ -70,6 +70,8 @@ void describe_config(const RunConfig& config, Visit&& visit) {
         visit("schedule", std::string(run.dynamic_schedule ? "dynamic" : "static"), none);
         // bfloat16 products change the numbers; float32 runs keep the fingerprint they always had
         if (run.precision == kernels::Precision::bf16) visit("precision", std::string("bf16"), results);
+        // What the sweep records, not its numbers: the journal's header carries it (journal.hpp).
+        visit("curves", run.curves, none);
     });
 }
 

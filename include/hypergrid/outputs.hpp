@@ -98,6 +98,7 @@ struct RunSummary {
 
     TrialsCsvExtras trials_csv;  ///< the columns k-fold and halving add to trials.csv
     std::optional<std::vector<TrialResult>> fold_results;  ///< k-fold: written to folds.csv
+    std::optional<std::vector<CurvePoint>> curve_points;   ///< [run] curves: written to curves.csv
 };
 
 /// This process's peak resident set size so far, in MiB.
@@ -105,7 +106,8 @@ double peak_resident_mb();
 
 std::string format_summary_json(const RunSummary& summary);
 
-/// trials.csv (folds.csv with k-fold), summary.json, and the final model as weights.npy (d x c) and bias.npy (c).
+/// trials.csv (folds.csv with k-fold, curves.csv with [run] curves), summary.json, and the final model
+/// as weights.npy (d x c) and bias.npy (c).
 void write_run_outputs(const std::filesystem::path& directory, const std::vector<TrialResult>& results,
                        const RunSummary& summary);
 

@@ -46,6 +46,13 @@ struct WorkUnit {
         return count;
     }
     int epochs() const { return checkpoints.back(); }
+    /// The last checkpoint at which model `model` ends a trial: the model's own epoch count (a unit
+    /// of random search trains models of several to its largest), 0 when it ends none.
+    int last_trial_epoch(std::size_t model) const {
+        for (std::size_t c = checkpoints.size(); c-- > 0;)
+            if (trials[model][c] != kNoTrial) return checkpoints[c];
+        return 0;
+    }
     bool continues_a_leg() const { return first_epoch > start_epoch; }
     /// Halving: the models continue from their rung before's states.
     bool continues_a_rung() const { return first_epoch == start_epoch && start_epoch > 0; }

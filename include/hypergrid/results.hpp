@@ -1,7 +1,9 @@
 #pragma once
 /// @file results.hpp
-/// TrialResult, the record every rank sends to rank 0: a serializable value type.
+/// TrialResult, the record every rank sends to rank 0, and EpochReport, the message that carries
+/// it (with the learning curves' points): serializable value types.
 
+#include "hypergrid/curves.hpp"
 #include "hypergrid/grid.hpp"
 #include "hypergrid/record_fields.hpp"
 
@@ -64,6 +66,21 @@ private:
     void serialize(Archive& archive, const unsigned /*version*/) {
         serialize_fields(archive, *this);
         archive & fold & val_cost_std;  // k-fold's, outside the field list: no column or journal key of their own
+    }
+};
+
+/// What a unit reports after one of its epochs: the curve points of that epoch ([run] curves) and
+/// the trials that ended there. One message, points first: rank 0 journals a point no later than
+/// the trials after it.
+struct EpochReport {
+    std::vector<CurvePoint> curve;
+    std::vector<TrialResult> trials;
+
+    bool empty() const { return curve.empty() && trials.empty(); }
+
+    template <class Archive>
+    void serialize(Archive& archive, const unsigned /*version*/) {
+        archive & curve & trials;
     }
 };
 

@@ -42,8 +42,9 @@ private:
     std::map<std::int64_t, TrainedState> states_;
 };
 
-/// Where a rank's finished trials go: on rank 0 straight to `collect`, elsewhere sent to rank 0.
-using Report = std::function<void(const std::vector<TrialResult>&)>;
+/// Where a rank's reports (finished trials, curve points) go: on rank 0 straight to `collect`,
+/// elsewhere sent to rank 0.
+using Report = std::function<void(const EpochReport&)>;
 /// Called between epochs and every few milliseconds within them: rank 0 serves the others there;
 /// throws SweepStopped on a stop.
 using Poll = std::function<void()>;
@@ -72,10 +73,10 @@ struct SideTask {
 struct SweepWork {
     /// Rank 0's source of work: the next unit for `rank`, or -1 when there is none left for it.
     std::function<std::int64_t(int rank)> next;
-    /// Trains one unit: report() receives its finished trials, poll() as above, relay links it with
+    /// Trains one unit: report() receives its finished trials and curve points, poll() as above, relay links it with
     /// the other leg of its unit, if it was cut.
     std::function<void(std::int64_t unit, const Report& report, const Poll& poll, const Relay& relay)> run;
-    /// Rank 0's: every result, its own and the others', the moment it arrives.
+    /// Rank 0's: every report, its own and the others', the moment it arrives.
     Report collect;
     /// Turns true on a rank that is asked to stop (a signal): the whole sweep stops.
     std::function<bool()> stop_requested = [] { return false; };
@@ -102,7 +103,7 @@ struct SweepOutcome {
 };
 
 /// The sweep, on every rank (rank 0 runs the root role, the others the worker role). Rank 0 hands
-/// out units in the order `work.next` gives, and passes every result to `work.collect` the moment
+/// out units in the order `work.next` gives, and passes every report to `work.collect` the moment
 /// it arrives. When `stop_requested` turns true on any rank, no more units are handed out, units in
 /// progress are abandoned within milliseconds, and every rank returns. Ranks left without units then
 /// run side tasks (if set) until every rank is done. A unit that receives from another must be handed

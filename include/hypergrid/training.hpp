@@ -32,6 +32,8 @@ struct TrainingData {
     double feature_scale = 0;
     int folds = 0;  ///< k-fold cross-validation (folds.hpp); 0: the holdout split
     kernels::Precision precision = kernels::Precision::float32;  ///< of the SGD step's products
+    /// [run] curves: train_unit validates every model after every epoch and reports each epoch's figures.
+    bool curves = false;
 
     /// What models of `fold` train and validate on; fold -1: the holdout split.
     FoldSplit fold(int fold) const {
@@ -62,12 +64,15 @@ std::vector<double> join_model_states(const std::vector<std::vector<double>>& st
 
 /// Trains the unit's models side by side over its epochs [first_epoch, last_epoch) (the whole unit:
 /// from zero to its largest epoch count); after each checkpoint's epoch, evaluates every model on
-/// the validation set and passes those trials to `report`. A leg that continues another starts
+/// the validation set and passes those trials to `report`. With data.curves, it evaluates after
+/// every epoch and reports each model's figures up to its last trial's epoch (last_trial_epoch) as
+/// curve points, with the trials of the epoch, if any, in the same report; the trials' figures are
+/// the same either way (evaluating does not change a model). A leg that continues another starts
 /// from `links.receive()`, one that stops short hands its state to `links.hand_over`. Calls `poll`
 /// every few milliseconds and after every epoch (it may throw to abandon the unit). A model whose
 /// cost is not finite is reported as diverged.
 void train_unit(const WorkUnit& unit, const TrainingData& data, int rank,
-                const std::function<void(const std::vector<TrialResult>&)>& report,
+                const std::function<void(const EpochReport&)>& report,
                 const std::function<void()>& poll, const LegLinks& links = {});
 
 /// The final model and its test-set figures.

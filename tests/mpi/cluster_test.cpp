@@ -346,14 +346,18 @@ TEST_CASE("share_per_node agrees on a loader's failure", "[mpi]") {
     MPI_Barrier(MPI_COMM_WORLD);  // leave the test in step
 }
 
-// Units 0..kUnits-1 each report trials unit*10 + 0..2, polling in between.
+// Units 0..kUnits-1 each report trials unit*10 + 0..2, polling in between, and a curve point
+// (epoch = unit + 1) with the first.
 constexpr int kUnits = 11;
 
 void report_unit(std::int64_t unit, int rank, const Report& report, const Poll& poll) {
-    report({record(unit * 10, rank)});
+    CurvePoint point;
+    point.epoch = static_cast<int>(unit) + 1;
+    point.val_cost = 0.5 * static_cast<double>(unit);
+    report({{point}, {record(unit * 10, rank)}});
     poll();
     std::this_thread::sleep_for(std::chrono::milliseconds(1 + unit % 3));  // uneven unit lengths
-    report({record(unit * 10 + 1, rank), record(unit * 10 + 2, rank)});
+    report({{}, {record(unit * 10 + 1, rank), record(unit * 10 + 2, rank)}});
     poll();
 }
 
@@ -364,6 +368,7 @@ TEST_CASE("run_sweep trains every unit once and brings every result to rank 0 on
         INFO((dynamic ? "dynamic" : "static") << " schedule, " << queued << " queued per worker");
         WholeUnits queue(std::vector<double>(kUnits, 1.0), cluster.size(), dynamic);
         std::vector<TrialResult> collected;
+        std::vector<CurvePoint> points;
         std::vector<std::int64_t> trained;
         bool complete = false;
         const Outcome outcome = outcome_of([&] {
@@ -373,7 +378,10 @@ TEST_CASE("run_sweep trains every unit once and brings every result to rank 0 on
                 trained.push_back(unit);
                 report_unit(unit, rank, report, poll);
             };
-            work.collect = [&](const std::vector<TrialResult>& results) { collected.insert(collected.end(), results.begin(), results.end()); };
+            work.collect = [&](const EpochReport& report) {
+                collected.insert(collected.end(), report.trials.begin(), report.trials.end());
+                points.insert(points.end(), report.curve.begin(), report.curve.end());
+            };
             work.queued = queued;
             complete = run_sweep_here(work);
         });
@@ -391,8 +399,11 @@ TEST_CASE("run_sweep trains every unit once and brings every result to rank 0 on
             CHECK(static_cast<int>(collected.size()) == 3 * kUnits);
             for (int unit = 0; unit < kUnits; ++unit)
                 for (int i = 0; i < 3; ++i) CHECK(times[unit * 10 + i] == 1);
+            CHECK(points.size() == static_cast<std::size_t>(kUnits));  // the curve points travel too, intact
+            for (const CurvePoint& p : points) CHECK(p.val_cost == 0.5 * (p.epoch - 1));
         } else {
             CHECK(collected.empty());  // only rank 0 collects
+            CHECK(points.empty());
         }
         MPI_Barrier(MPI_COMM_WORLD);
     }
@@ -413,7 +424,7 @@ TEST_CASE("run_sweep stops every rank when one rank is asked to stop", "[mpi]") 
             ++units_here;
             report_unit(unit, rank, report, poll);
         };
-        work.collect = [&](const std::vector<TrialResult>& results) { collected.insert(collected.end(), results.begin(), results.end()); };
+        work.collect = [&](const EpochReport& report) { collected.insert(collected.end(), report.trials.begin(), report.trials.end()); };
         work.stop_requested = [&] { return rank == asked && units_here >= 1; };
         complete = run_sweep_here(work);
     });
@@ -466,7 +477,7 @@ RelayRun run_relay_sweep(bool dynamic, int queued, int first_leg_ms, const std::
     run.outcome = outcome_of([&] {
         SweepWork work;
         work.next = [&](int r) { return queue.next(r); };
-        work.collect = [&](const std::vector<TrialResult>& results) { run.collected.insert(run.collected.end(), results.begin(), results.end()); };
+        work.collect = [&](const EpochReport& report) { run.collected.insert(run.collected.end(), report.trials.begin(), report.trials.end()); };
         work.stop_requested = [&] { return stop_requested(run); };
         work.queued = queued;
         work.run = [&](std::int64_t i, const Report& report, const Poll& poll, const Relay& relay) {
@@ -484,7 +495,7 @@ RelayRun run_relay_sweep(bool dynamic, int queued, int first_leg_ms, const std::
                 poll();
                 std::this_thread::sleep_for(std::chrono::milliseconds(hands_over ? first_leg_ms : 1));
             }
-            report({record(i, cluster.rank())});
+            report({{}, {record(i, cluster.rank())}});
             if (hands_over) relay.hand_over(i, leg_state(leg));
         };
         run.complete = run_sweep_here(work);
@@ -593,9 +604,9 @@ SideRun run_side_sweep(const std::function<bool(const SideRun&)>& stop_requested
             run.signal_missed = !arrived;
         }
         poll();
-        report({record(unit, rank)});
+        report({{}, {record(unit, rank)}});
     };
-    work.collect = [&](const std::vector<TrialResult>& results) { collected.insert(collected.end(), results.begin(), results.end()); };
+    work.collect = [&](const EpochReport& report) { collected.insert(collected.end(), report.trials.begin(), report.trials.end()); };
     work.stop_requested = [&] { return stop_requested(run); };
     work.side.pick = [&] {
         const std::optional<std::size_t> best = pick_best(collected);
