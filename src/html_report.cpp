@@ -464,13 +464,21 @@ std::string heatmaps_section(const Context& c) {
 
 std::string curves_section(const Context& c) {
     std::string html = "<section><h2>Learning curves</h2>";
-    const std::vector<LearningCurve> curves = best_learning_curves(c.records.trials, 8);
+    const std::vector<CurvePoint>* every_epoch = c.records.curve ? &*c.records.curve : nullptr;
+    const std::vector<LearningCurve> curves = best_learning_curves(c.records.trials, 8, every_epoch);
     if (curves.empty())
-        return html + "<p class=\"note\">No configuration was checked at two or more epoch counts" +
-               (c.random ? " (random search draws each trial's epochs on its own)" : "") + ", so there is no curve to draw.</p></section>";
+        return html + "<p class=\"note\">" +
+               (every_epoch ? std::string("No configuration has two or more epochs in curves.csv yet")
+                            : std::string("No configuration was checked at two or more epoch counts") +
+                                  (c.random ? " (random search draws each trial's epochs on its own)" : "")) +
+               ", so there is no curve to draw." + (every_epoch ? "" : " <code>[run] curves = true</code> records every epoch.") +
+               "</p></section>";
     html += "<p class=\"note\">Validation cost against epochs for the " + std::to_string(curves.size()) +
-            " configurations (alpha, learning rate, batch size) with the lowest cost, from the checkpoints the sweep "
-            "evaluated each model at.</p>";
+            " configurations (alpha, learning rate, batch size) with the lowest cost, " +
+            (every_epoch ? std::string("after every epoch (curves.csv, recorded with <code>[run] curves = true</code>") +
+                               (c.records.has_val_cost_std ? "; the mean over the folds" : "") + ").</p>"
+                         : "from the checkpoints the sweep evaluated each model at (<code>[run] curves = true</code> "
+                           "records every epoch).</p>");
     double lo = INFINITY, hi = -INFINITY, first = INFINITY, last = 0;
     std::vector<double> epochs;
     for (const LearningCurve& curve : curves)
@@ -488,10 +496,11 @@ std::string curves_section(const Context& c) {
     std::string legend = "<p class=\"legend\">";
     for (std::size_t k = 0; k < curves.size(); ++k) {
         std::string points, dots;
+        const bool marked = curves[k].points.size() <= 40;  // a dot per point while they stay apart
         for (const auto& [e, cost] : curves[k].points) {
             const std::string x = px(chart.x()(e)), y = px(chart.y()(cost));
             points += (points.empty() ? "" : " ") + x + "," + y;
-            dots += "<circle cx=\"" + x + "\" cy=\"" + y + "\" r=\"2.6\" fill=\"" + svg::series_colour(k) + "\"/>";
+            if (marked) dots += "<circle cx=\"" + x + "\" cy=\"" + y + "\" r=\"2.6\" fill=\"" + svg::series_colour(k) + "\"/>";
         }
         chart.add("<polyline fill=\"none\" stroke-width=\"1.8\" stroke=\"" + std::string(svg::series_colour(k)) + "\" points=\"" +
                   points + "\"/>" + dots);

@@ -179,7 +179,32 @@ std::optional<Importance> variance_shares(const std::vector<TrialResult>& trials
     return importance;
 }
 
-std::vector<LearningCurve> best_learning_curves(const std::vector<TrialResult>& trials, std::size_t count) {
+namespace {
+
+/// The track's every-epoch points: `points` holds every point sorted by (track, epoch, fold), and
+/// an epoch counts when all `folds` folds reached it with a finite cost.
+std::vector<std::pair<int, double>> every_epoch_of(const Hyperparameters& track, const std::vector<CurvePoint>& points,
+                                                   std::size_t folds) {
+    const auto key = [](const CurvePoint& p) { return std::make_tuple(p.alpha, p.learning_rate, p.batch_size); };
+    const auto wanted = std::make_tuple(track.alpha, track.learning_rate, track.batch_size);
+    auto at = std::lower_bound(points.begin(), points.end(), wanted,
+                               [&](const CurvePoint& p, const auto& k) { return key(p) < k; });
+    std::vector<std::pair<int, double>> out;
+    while (at != points.end() && key(*at) == wanted) {
+        const int epoch = at->epoch;
+        double sum = 0;
+        std::size_t reached = 0;
+        for (; at != points.end() && key(*at) == wanted && at->epoch == epoch; ++at, ++reached) sum += at->val_cost;
+        const double mean = sum / static_cast<double>(reached);
+        if (reached == folds && std::isfinite(mean)) out.emplace_back(epoch, mean);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<LearningCurve> best_learning_curves(const std::vector<TrialResult>& trials, std::size_t count,
+                                                const std::vector<CurvePoint>* every_epoch) {
     // Sorting by track then epochs puts each track's checkpoints side by side (no map of a million tracks).
     std::vector<std::size_t> order;
     for (std::size_t i = 0; i < trials.size(); ++i)
@@ -196,22 +221,35 @@ std::vector<LearningCurve> best_learning_curves(const std::vector<TrialResult>& 
     for (std::size_t first = 0; first < order.size();) {
         std::size_t last = first + 1;
         while (last < order.size() && track(order[last]) == track(order[first])) ++last;
-        if (last - first >= 2) {
-            LearningCurve curve;
-            curve.best = INFINITY;
-            for (std::size_t k = first; k < last; ++k) {
-                const TrialResult& r = trials[order[k]];
-                curve.points.emplace_back(r.hyper.epochs, r.val_cost);
-                if (r.val_cost < curve.best) {
-                    curve.best = r.val_cost;
-                    curve.hyper = r.hyper;
-                }
+        LearningCurve curve;
+        curve.best = INFINITY;
+        for (std::size_t k = first; k < last; ++k) {
+            const TrialResult& r = trials[order[k]];
+            curve.points.emplace_back(r.hyper.epochs, r.val_cost);
+            if (r.val_cost < curve.best) {
+                curve.best = r.val_cost;
+                curve.hyper = r.hyper;
             }
-            curves.push_back(std::move(curve));
         }
+        if (every_epoch || curve.points.size() >= 2) curves.push_back(std::move(curve));
         first = last;
     }
     std::stable_sort(curves.begin(), curves.end(), [](const LearningCurve& a, const LearningCurve& b) { return a.best < b.best; });
+    if (every_epoch) {  // the best tracks' every-epoch points, in place of their checkpoints
+        std::vector<CurvePoint> points = *every_epoch;
+        std::sort(points.begin(), points.end(), [](const CurvePoint& a, const CurvePoint& b) {
+            return std::tie(a.alpha, a.learning_rate, a.batch_size, a.epoch, a.fold) <
+                   std::tie(b.alpha, b.learning_rate, b.batch_size, b.epoch, b.fold);
+        });
+        std::set<int> folds;
+        for (const CurvePoint& p : points) folds.insert(p.fold);
+        std::vector<LearningCurve> drawn;
+        for (std::size_t k = 0; k < curves.size() && drawn.size() < count; ++k) {
+            curves[k].points = every_epoch_of(curves[k].hyper, points, folds.size());
+            if (curves[k].points.size() >= 2) drawn.push_back(std::move(curves[k]));
+        }
+        return drawn;
+    }
     if (curves.size() > count) curves.resize(count);
     return curves;
 }

@@ -291,6 +291,22 @@ std::vector<TrialResult> parse_folds_csv(const std::string& text) {
     return folds;
 }
 
+std::vector<CurvePoint> parse_curves_csv(const std::string& text) {
+    std::vector<std::string> columns;
+    split_cells(csv_header<CurvePoint>(), columns);
+    std::vector<CurvePoint> points;
+    for_each_row(text, columns, [&](const std::vector<std::string>& cells, auto column) {
+        CurvePoint p;
+        CurvePoint::fields(p, [&](const char* name, auto& value, unsigned = field_flags::none) {
+            const std::string& cell = cells[static_cast<std::size_t>(column(name))];
+            if (!parse_value(cell, value)) throw std::invalid_argument(std::string("bad ") + name + " '" + cell + "'");
+        });
+        if (p.epoch < 1) throw std::invalid_argument("epoch " + std::to_string(p.epoch) + ", expected >= 1");
+        points.push_back(p);
+    });
+    return points;
+}
+
 std::vector<LegSpan> parse_legs_csv(const std::string& text) {
     std::vector<LegSpan> legs;
     const std::vector<std::string> required{"rank", "leg", "unit", "kind", "start_seconds", "end_seconds"};
@@ -335,6 +351,7 @@ RunRecords read_run_records(const std::filesystem::path& directory) {
     records.rungs = std::move(optional.rungs);
     if (std::filesystem::exists(directory / "folds.csv")) records.folds = parse("folds.csv", parse_folds_csv);
     if (std::filesystem::exists(directory / "legs.csv")) records.legs = parse("legs.csv", parse_legs_csv);
+    if (std::filesystem::exists(directory / "curves.csv")) records.curve = parse("curves.csv", parse_curves_csv);
     records.weights_shape = npy_shape(directory / "weights.npy");
     return records;
 }

@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <string>
@@ -308,6 +309,77 @@ TEST_CASE("Diverged trials count at the worst finite cost; curves and the top sk
     CHECK(curves[0].best == trials[top[0]].val_cost);
     CHECK(curves[0].best <= curves[1].best);
     for (const LearningCurve& curve : curves) CHECK((curve.hyper.alpha != 1e-2 || curve.hyper.learning_rate != 1.0 || curve.points.size() == 2));
+}
+
+TEST_CASE("curves.csv reads back; its every-epoch points draw the best tracks' curves", "[report]") {
+    // Every (alpha, rate) track of the grid at epochs 1..4 (k-fold: two folds), the cost falling with the epochs.
+    const auto curve_cost = [](std::size_t a, std::size_t l, int epoch, int fold) {
+        return grid_cost(0, a, l) + 0.5 / epoch + 0.125 * fold;
+    };
+    const int folds = GENERATE(1, 2);
+    INFO(folds << " fold(s)");
+    std::vector<CurvePoint> points;
+    for (int epoch = 4; epoch >= 1; --epoch)  // out of order: the reader sorts nothing, the analysis does
+        for (std::size_t a = 0; a < kAlphas.size(); ++a)
+            for (std::size_t l = 0; l < kRates.size(); ++l)
+                for (int fold = 0; fold < folds; ++fold)
+                    points.push_back({kAlphas[a], kRates[l], 16, folds > 1 ? fold : -1, epoch, curve_cost(a, l, epoch, fold),
+                                      curve_cost(a, l, epoch, fold) - 0.01, 0.5});
+    if (folds > 1) points.pop_back();  // the last track's fold 1 never reached epoch 1: that epoch is left out
+    const std::vector<CurvePoint> read = parse_curves_csv(format_curves_csv(points));
+    CHECK(read == distinct_curve_points(points));
+    CHECK(read.size() == points.size());
+
+    const std::vector<TrialResult> trials = full_grid();
+    const std::vector<LearningCurve> checkpoints = best_learning_curves(trials, 3);
+    const std::vector<LearningCurve> every = best_learning_curves(trials, 3, &read);
+    REQUIRE(every.size() == 3);
+    for (std::size_t k = 0; k < every.size(); ++k) {  // the same tracks, ranked by their best trial
+        INFO("curve " << k);
+        CHECK(every[k].hyper.alpha == checkpoints[k].hyper.alpha);
+        CHECK(every[k].hyper.learning_rate == checkpoints[k].hyper.learning_rate);
+        CHECK(every[k].hyper.epochs == checkpoints[k].hyper.epochs);
+        CHECK(every[k].best == checkpoints[k].best);
+        const std::size_t a = every[k].hyper.alpha == kAlphas[0] ? 0 : 1;
+        const std::size_t l = std::find(kRates.begin(), kRates.end(), every[k].hyper.learning_rate) - kRates.begin();
+        REQUIRE(every[k].points.size() == 4);
+        for (int epoch = 1; epoch <= 4; ++epoch) {
+            const double mean = folds > 1 ? (curve_cost(a, l, epoch, 0) + curve_cost(a, l, epoch, 1)) / 2 : curve_cost(a, l, epoch, 0);
+            CHECK(every[k].points[static_cast<std::size_t>(epoch - 1)] == std::pair<int, double>{epoch, mean});
+        }
+    }
+    if (folds > 1) {  // the track missing a fold at epoch 1 is drawn from epoch 2
+        const std::vector<LearningCurve> all = best_learning_curves(trials, 6, &read);
+        const auto last = std::find_if(all.begin(), all.end(), [](const LearningCurve& c) {
+            return c.hyper.alpha == kAlphas.back() && c.hyper.learning_rate == kRates.back();
+        });
+        REQUIRE(last != all.end());
+        CHECK(last->points.front().first == 2);
+    }
+    CHECK_THROWS_WITH(parse_curves_csv(csv_header<CurvePoint>() + "\n0.1,0.1,8,-1,0,1,1,0.5\n"),
+                      Contains("line 2: epoch 0, expected >= 1"));
+    CHECK_THROWS_WITH(parse_curves_csv("alpha,epoch\n0.1,1\n"), Contains("no column 'learning_rate'"));
+}
+
+TEST_CASE("The page draws every epoch from curves.csv, the checkpoints otherwise, and says which", "[report]") {
+    RunRecords records = grid_records();
+    std::string page = format_html_report(records);
+    CHECK_THAT(page, Contains("from the checkpoints the sweep evaluated each model at"));
+    CHECK_THAT(page, Contains("<code>[run] curves = true</code> records every epoch"));
+
+    records.curve.emplace();
+    for (const TrialResult& r : records.trials)
+        for (int epoch = 1; epoch <= 5 && r.hyper.epochs == 1; ++epoch)  // once per track
+            records.curve->push_back({r.hyper.alpha, r.hyper.learning_rate, r.hyper.batch_size, -1, epoch, 2.0 - 0.1 * epoch, 1, 0.5});
+    page = format_html_report(records);
+    const std::string section = page.substr(page.find("<h2>Learning curves</h2>"));
+    CHECK_THAT(section, Contains("after every epoch (curves.csv"));
+    const std::size_t at = section.find("points=\"") + 8;
+    const std::string line = section.substr(at, section.find('"', at) - at);
+    CHECK(std::count(line.begin(), line.end(), ',') == 5);  // epochs 1..5: x,y pairs
+
+    records.curve->clear();
+    CHECK_THAT(format_html_report(records), Contains("No configuration has two or more epochs in curves.csv yet"));
 }
 
 TEST_CASE("The data card shows the examples and shape of summary.json's data", "[report]") {

@@ -67,16 +67,19 @@ struct Importance {
 std::optional<Importance> variance_shares(const std::vector<TrialResult>& trials, const std::vector<double>& costs,
                                           const std::vector<ReportAxis>& axes);
 
-/// A model's validation cost at each epoch count it was checked at: one (alpha, learning_rate,
-/// batch_size) track of the grid.
+/// A model's validation cost against its epochs: one (alpha, learning_rate, batch_size) track.
 struct LearningCurve {
-    Hyperparameters hyper;  ///< the track's; epochs is that of its best point
+    Hyperparameters hyper;  ///< the track's; epochs is that of its best trial
     std::vector<std::pair<int, double>> points;  ///< (epochs, val_cost), ascending epochs, finite only
-    double best = 0;
+    double best = 0;        ///< its best trial's cost
 };
 
-/// The `count` tracks with the lowest best cost among those checked at two or more epoch counts.
-std::vector<LearningCurve> best_learning_curves(const std::vector<TrialResult>& trials, std::size_t count);
+/// The `count` tracks with the lowest best trial among those with two or more points. The points
+/// are every epoch's from `every_epoch` (curves.csv) when given, with k-fold each epoch's mean over
+/// the folds (summed in fold order, as a trial's cost is; epochs that not every fold reached are
+/// left out), else the trials' own: the epoch counts the sweep checked each track at.
+std::vector<LearningCurve> best_learning_curves(const std::vector<TrialResult>& trials, std::size_t count,
+                                                const std::vector<CurvePoint>* every_epoch = nullptr);
 
 /// Indices of the best `count` trials by pick_best's rule (lowest cost, ties to the lowest id,
 /// diverged never), best first.

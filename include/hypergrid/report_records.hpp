@@ -1,8 +1,10 @@
 #pragma once
 /// @file report_records.hpp
 /// What the HTML report reads: a run's output directory as it lies on disk (trials.csv,
-/// summary.json, legs.csv when present), so `hypergrid report` needs nothing but the directory.
+/// summary.json, legs.csv, folds.csv and curves.csv when present), so `hypergrid report` needs
+/// nothing but the directory.
 
+#include "hypergrid/curves.hpp"
 #include "hypergrid/results.hpp"
 
 #include <filesystem>
@@ -54,6 +56,7 @@ struct RunRecords {
     bool has_val_cost_std = false;       ///< trials.csv has val_cost_std (a k-fold run)
     std::vector<int> rungs;              ///< trials.csv's rung column, parallel to trials; empty without one
     std::vector<TrialResult> folds;      ///< folds.csv (trial, fold and its figures); empty without one
+    std::optional<std::vector<CurvePoint>> curve;  ///< curves.csv ([run] curves); none when the run recorded none
 };
 
 /// The columns of trials.csv a search adds, when present.
@@ -71,11 +74,14 @@ std::vector<TrialResult> parse_trials_csv(const std::string& text, TrialsCsvOpti
 /// std::invalid_argument naming the line.
 std::vector<TrialResult> parse_folds_csv(const std::string& text);
 
+/// Parses curves.csv text (its header: CurvePoint's fields); throws std::invalid_argument naming the line.
+std::vector<CurvePoint> parse_curves_csv(const std::string& text);
+
 /// Parses legs.csv text (header rank,leg,unit,kind,start_seconds,end_seconds); throws
 /// std::invalid_argument naming the line.
 std::vector<LegSpan> parse_legs_csv(const std::string& text);
 
-/// Reads a run's output directory (folds.csv too, when present). Throws InputError("<file>: ...") when trials.csv or
+/// Reads a run's output directory (folds.csv and curves.csv too, when present). Throws InputError("<file>: ...") when trials.csv or
 /// summary.json is missing or malformed.
 RunRecords read_run_records(const std::filesystem::path& directory);
 
