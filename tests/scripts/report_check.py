@@ -15,7 +15,11 @@ Fails (exit 1, one line per problem) unless:
     table lists per rung its epochs, the configurations trained, how many the next rung continued
     and the best val_cost, as computed here from trials.csv;
   - when trials.csv has val_cost_std (k-fold): the top-10 table shows each trial's std, and the
-    Spread over folds table shows the best 5 trials' per-fold val_cost of folds.csv, mean and std.
+    Spread over folds table shows the best 5 trials' per-fold val_cost of folds.csv, mean and std;
+  - the learning curves say where they come from: with curves.csv, every epoch, each of the 8 best
+    tracks (by their best trial; ties in track order) drawn with as many points as it has epochs
+    that every fold reached with a finite cost; without it, the checkpoints;
+  - when summary.json has "data": the data card shows its examples and shape.
 """
 import csv
 import json
@@ -145,6 +149,41 @@ if trials and "val_cost_std" in trials[0]:
         costs = [float(v) for v in folds[t["trial"]].values()]
         if not math.isclose(sum(costs) / len(costs), float(t["val_cost"]), rel_tol=1e-5, abs_tol=1e-6):
             problems.append(f"trial {t['trial']}: folds.csv's mean {sum(costs) / len(costs)} != val_cost {t['val_cost']}")
+
+# Learning curves: every epoch from curves.csv when the run recorded one, else the checkpoints.
+section = page.split("<h2>Learning curves</h2>", 1)[-1].split("</section>", 1)[0]
+if os.path.exists(f"{run_dir}/curves.csv"):
+    if "after every epoch (curves.csv" not in section:
+        problems.append("the learning curves do not say they are curves.csv's, every epoch")
+    points = list(csv.DictReader(open(f"{run_dir}/curves.csv")))
+    fold_count = len({p["fold"] for p in points})
+    costs = {}  # track -> epoch -> fold costs
+    for p in points:
+        track = (float(p["alpha"]), float(p["learning_rate"]), int(p["batch_size"]))
+        costs.setdefault(track, {}).setdefault(int(p["epoch"]), []).append(float(p["val_cost"]))
+    drawn = lambda track: sum(len(c) == fold_count and math.isfinite(sum(c)) for c in costs.get(track, {}).values())
+    best = {}
+    for t in ok:
+        track = (float(t["alpha"]), float(t["learning_rate"]), int(t["batch_size"]))
+        best[track] = min(best.get(track, math.inf), float(t["val_cost"]))
+    ranked = sorted(sorted(best), key=lambda track: best[track])
+    want = [drawn(track) for track in ranked if drawn(track) >= 2][:8]
+    got = [len(line.split()) for line in re.findall(r'<polyline [^>]*points="([^"]*)"', section)]
+    if got != want:
+        problems.append(f"learning curves of {got} points, curves.csv's best tracks have {want} epochs")
+elif "from the checkpoints" not in section and "no curve to draw" not in section:
+    problems.append("without curves.csv the learning curves should come from the checkpoints")
+
+data = summary.get("data")
+if data:
+    card = page.split("<h3>Data</h3>", 1)[-1].split("</dl>", 1)[0]
+    held_out = data["validation_examples"]
+    examples = (f"{data['train_examples']} train, {held_out} validation, " if held_out is not None
+                else f"{data['train_examples']} train in the folds, ") + f"{data['test_examples']} test"
+    for want in (f"<dt>examples</dt><dd>{examples}</dd>",
+                 f"<dt>shape</dt><dd>{data['features']} features, {data['classes']} classes</dd>"):
+        if want not in card:
+            problems.append(f"the data card lacks {want}")
 
 for p in problems:
     print(f"{report}: {p}")
