@@ -151,11 +151,11 @@ double hypergrid_step(const hypergrid::kernels::Table& table, int d, int kc, int
     std::vector<std::uint32_t> order(static_cast<std::size_t>(n));
     std::iota(order.begin(), order.end(), 0U);
     std::shuffle(order.begin(), order.end(), random);
-    std::vector<float> W(static_cast<std::size_t>(d * P), 0.0F), bias(static_cast<std::size_t>(P), 0.0F),
-        decay(static_cast<std::size_t>(P), 0.9999F), step_size(static_cast<std::size_t>(P), 1e-3F),
-        scratch;
+    // Eigen's vectors: on 64 bytes, as the trainer's (EIGEN_MAX_ALIGN_BYTES in CMakeLists.txt)
     const k::Shape shape{d, P, kc / classes, classes};
-    scratch.resize(static_cast<std::size_t>(table.sgd_scratch_floats(shape, m)));
+    Eigen::VectorXf W = Eigen::VectorXf::Zero(d * P), bias = Eigen::VectorXf::Zero(P),
+                    decay = Eigen::VectorXf::Constant(P, 0.9999F), step_size = Eigen::VectorXf::Constant(P, 1e-3F),
+                    scratch = Eigen::VectorXf::Zero(table.sgd_scratch_floats(shape, m));
     std::int64_t first = 0;
     const double gflops = best_gflops(4.0 * d * kc * m, [&] {
         if (first + m > n) first = 0;

@@ -83,7 +83,7 @@ echo "building hypergrid -DHYPERGRID_NATIVE=ON (build-native/), for comparison .
   cmake --build build-native --target hypergrid -j "$(nproc)"; } >"$tmp/build-native.log" 2>&1 ||
   { tail -n 30 "$tmp/build-native.log"; die "native build failed"; }
 echo "building the probe (g++ -O3 -march=native, Eigen and the portable build's kernels, one thread) ..."
-g++ -O3 -march=native -std=c++17 -I/usr/include/eigen3 -Iinclude -DEIGEN_DONT_PARALLELIZE bench/gemm_probe.cpp \
+g++ -O3 -march=native -std=c++17 -I/usr/include/eigen3 -Iinclude -DEIGEN_DONT_PARALLELIZE -DEIGEN_MAX_ALIGN_BYTES=64 bench/gemm_probe.cpp \
     build/libhypergrid_lib.a -o "$tmp/gemm_probe" 2>"$tmp/probe-build.log" ||
     { tail -n 30 "$tmp/probe-build.log"; die "probe build failed"; }
 echo "running the probe ..."

@@ -69,7 +69,7 @@ private:
     Eigen::VectorXf bias_;         // P
     Eigen::VectorXf decay_;        // P: 1 - lr alpha of each column's model
     Eigen::VectorXf step_size_;    // P: lr of each column's model
-    std::vector<float> scratch_;   // the SGD step's: scores, then lr/m (P - Y), and what its products need
+    Eigen::VectorXf scratch_;      // the SGD step's: scores, then lr/m (P - Y), and what its products need
 };
 
 }  // namespace hypergrid
