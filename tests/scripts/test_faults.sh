@@ -39,12 +39,15 @@ run_hypergrid 2 run "$CONFIG" --output "$REF" >"$WORK/ref.log" 2>&1 || fail "ref
 # The launcher's own banners: the non-zero-exit notices (lib.sh) and the MPI_ABORT notice, which
 # mpirun prints whenever a rank ends the job with MPI_Abort (docs/running.md); and the line
 # "ORTE_ERROR_LOG: ... in file .../show_help.c" that Open MPI 4.1's mpirun sometimes prints as it
-# aggregates that notice (seen in 1 of 6 runs of a bare MPI_Abort program, without hypergrid).
+# aggregates that notice (seen in 1 of 6 runs of a bare MPI_Abort program, without hypergrid), and
+# the warning "[warn] Epoll MOD(1) on fd N failed ..." that the libevent inside mpirun prints as it
+# tears the aborted job down (seen once in 3 runs of this test, 4 ranks on 2 cores, beside the former).
 own_lines() {
     _strip_mpirun_exit_notices <"$1" | awk '
         /^-+$/ { if (!b) { b = 1; blk = ""; next } b = 0; if (blk !~ /MPI_ABORT was invoked/) printf "%s", blk; next }
         b { blk = blk $0 "\n"; next }
         /ORTE_ERROR_LOG: .* in file .*show_help\.c/ { next }
+        /^\[warn\] Epoll [A-Z]+\([0-9]+\) on fd [0-9]+ failed/ { next }
         { print }'
 }
 
