@@ -221,6 +221,105 @@ void finish(const hg::RunConfig& config, const hg::SweepProgress& progress, cons
         std::cout << "every trial diverged: no final model" << where << std::endl;
 }
 
+/// Steps 4-5 of a run, once or once per halving rung: plans the trials still owed into units of work
+/// cut into legs that balance the ranks (every rank computes the same plan; a failure is agreed on),
+/// and sweeps them, results streaming to rank 0's `record`. Ranks left without units at the end
+/// train the final model ahead, for the best trial so far. What the sweeps share lives here.
+class Sweeper {
+public:
+    Sweeper(hg::Cluster& cluster, const hg::RunConfig& config, const hg::TrainingData& data, const hg::Grid& grid,
+            const hg::HalvingSchedule* halving, int shard, int shards, std::ostream* log, std::size_t journaled,
+            hg::SweepProgress* progress, std::function<void(const hg::EpochReport&)> record)
+        : cluster_(cluster), config_(config), data_(data), grid_(grid), halving_(halving), shard_(shard), shards_(shards),
+          log_(log), journaled_(journaled), progress_(progress), record_(std::move(record)) {}
+
+    /// Sweeps the trials `owed_done` does not mark done (with halving, those of `rung`); false when
+    /// a signal stopped it.
+    bool sweep(const std::vector<bool>& owed_done, const hg::RungSweep& rung) {
+        hg::enter_phase("plan");
+        std::optional<hg::WorkPlan> planned_work;
+        std::vector<hg::Leg> legs;
+        cluster_.agree([&] {
+            planned_work.emplace(grid_, data_.classes, config_.run.models_per_unit, data_.sweep_train_examples(),
+                                 hg::packing_for(cluster_.size(), shards_ == 1 ? final_scale(data_) : 0),
+                                 hg::WorkFilter{shard_, shards_, &owed_done, data_.folds, rung.from_epoch});
+            legs = planned_work->legs(cluster_.size());
+            hg::fault_point("plan");
+        });
+        const hg::WorkPlan& plan = *planned_work;
+        hg::UnitQueue queue(legs, cluster_.size(), config_.run.dynamic_schedule);
+        if (log_) print_start_line(plan, legs, rung);
+
+        hg::enter_phase("sweep");
+        hg::SweepWork work;
+        work.next = [&](int rank) { return queue.next(rank); };
+        work.run = [&](std::int64_t leg, const hg::Report& report, const hg::Poll& poll, const hg::Relay& relay) {
+            const hg::Leg& planned = legs[static_cast<std::size_t>(leg)];
+            const hg::WorkUnit unit = plan.unit(planned);
+            hg::LegLinks links{[&] { return relay.receive(planned.after); },
+                               [&](hg::TrainedState state) { relay.hand_over(leg, std::move(state)); }, {}, {}};
+            if (halving_) hg::link_rung(unit, *halving_, rung, data_.folds, relay.receive, relay.hand_over, links);
+            hg::train_unit(unit, data_, cluster_.rank(), report, poll, links);
+        };
+        work.collect = record_;
+        work.stop_requested = hg::stop_requested;
+        work.queued = hg::queue_depth(legs.size(), cluster_.size());
+        work.side.pick = [&] {
+            // Halving: only in the last rung, whose best is the winner (a side task holds its sweep's end).
+            std::optional<hg::TrialResult> best;
+            if (!halving_) best = progress_->best();
+            else if (!rung.keep) best = hg::halving_best_of_last_rung(*halving_, progress_->results());
+            if (halving_ && best && halving_->rung(best->trial) != rung.rung) best.reset();
+            return shards_ == 1 && best ? best->trial : std::int64_t{-1};
+        };
+        work.side.run = [&](std::int64_t trial, const hg::Poll& poll) {
+            const auto start = std::chrono::steady_clock::now();
+            const hg::SoftmaxModel model = hg::train_final_model(grid_.at(trial), data_, poll);
+            return hg::TrainedState{hg::flatten(model),
+                                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+        };
+        work.side.done = [&](std::int64_t trial, const hg::TrainedState& model) {
+            trained_ahead[trial] = hg::unflatten(model.values, data_.split.all.dims, data_.classes);
+        };
+        const hg::SweepOutcome outcome = hg::run_sweep(cluster_, work, handed_over);
+        if (!timeline) timeline = SweepTimeline{outcome.start, {}};
+        add_to_timeline(*timeline, outcome, legs, legs_before_, units_before_);
+        legs_before_ += static_cast<std::int64_t>(legs.size());
+        units_before_ += static_cast<std::int64_t>(plan.size());
+        return outcome.complete;
+    }
+
+    std::map<std::int64_t, hg::SoftmaxModel> trained_ahead;  ///< rank 0's final models trained ahead, by trial
+    hg::StateStore handed_over;                              ///< rank 0's: states handed over and not yet taken
+    std::optional<SweepTimeline> timeline;                   ///< rank 0's legs.csv, on the first sweep's clock
+
+private:
+    /// "hypergrid VERSION: N trials ... on R ranks; the data; kernels K", and the rung with halving.
+    void print_start_line(const hg::WorkPlan& plan, const std::vector<hg::Leg>& legs, const hg::RungSweep& rung) const {
+        const hg::TrainingData& d = data_;
+        *log_ << "hypergrid " << HYPERGRID_VERSION << ": " << grid_.size() << " trials (shard " << shard_ << "/" << shards_
+              << ", " << journaled_ << " already in the journal) in " << plan.size() << " units (" << legs.size()
+              << " legs) on " << cluster_.size() << " ranks; "
+              << (d.folds > 0 ? std::to_string(d.split.all.count) + " train in " + std::to_string(d.folds) + " folds, "
+                              : std::to_string(d.split.train.count) + " train, " + std::to_string(d.split.validation.count) + " validation, ")
+              << d.test.count << " test examples, " << d.split.train.dims << " features, " << d.classes
+              << " classes; kernels " << hg::kernels::training_table(config_.run.precision).name
+              << (halving_ ? hg::describe(rung, *halving_) : std::string()) << std::endl;
+    }
+
+    hg::Cluster& cluster_;
+    const hg::RunConfig& config_;
+    const hg::TrainingData& data_;
+    const hg::Grid& grid_;
+    const hg::HalvingSchedule* halving_;
+    int shard_, shards_;
+    std::ostream* log_;
+    std::size_t journaled_;         // trials (fold models, with k-fold) the journal already held
+    hg::SweepProgress* progress_;   // rank 0's records
+    std::function<void(const hg::EpochReport&)> record_;
+    std::int64_t legs_before_ = 0, units_before_ = 0;  // halving: the rungs before, in legs.csv
+};
+
 /// Runs the sweep. `alone` becomes true once rank 0 is the only rank still working, from which point
 /// a failure there needs no abort: the other ranks are already finishing.
 int run(hg::Cluster& cluster, const Options& options, bool& alone) {
@@ -300,88 +399,23 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     };
 
     // 4-5. Plan and sweep: the trials still owed packed into units of work, cut into legs that
-    //    balance the ranks (every rank computes the same plan; a failure is agreed on); results
-    //    stream to rank 0, which journals them at once. Ranks left without units at the end train
-    //    the final model ahead, for the best trial so far. Successive halving sweeps once per rung
-    //    (halving_sweep.hpp), its models waiting between rungs in rank 0's store.
-    std::map<std::int64_t, hg::SoftmaxModel> trained_ahead;  // rank 0's, by trial
-    hg::StateStore handed_over;  // rank 0's: states handed over and not yet taken
-    std::optional<SweepTimeline> timeline;
-    std::int64_t legs_before = 0, units_before = 0;
-    const auto sweep = [&](const std::vector<bool>& owed_done, const hg::RungSweep& rung) {
-        hg::enter_phase("plan");
-        std::optional<hg::WorkPlan> planned_work;
-        std::vector<hg::Leg> legs;
-        cluster.agree([&] {
-            planned_work.emplace(grid, data.classes, config.run.models_per_unit, data.sweep_train_examples(),
-                                 hg::packing_for(cluster.size(), shards == 1 ? final_scale(data) : 0),
-                                 hg::WorkFilter{shard, shards, &owed_done, data.folds, rung.from_epoch});
-            legs = planned_work->legs(cluster.size());
-            hg::fault_point("plan");
-        });
-        const hg::WorkPlan& plan = *planned_work;
-        hg::UnitQueue queue(legs, cluster.size(), config.run.dynamic_schedule);
-        if (log)
-            *log << "hypergrid " << HYPERGRID_VERSION << ": " << grid.size() << " trials (shard " << shard << "/" << shards << ", "
-                 << done_ids.size() << " already in the journal) in " << plan.size() << " units (" << legs.size()
-                 << " legs) on " << cluster.size() << " ranks; "
-                 << (data.folds > 0 ? std::to_string(data.split.all.count) + " train in " + std::to_string(data.folds) + " folds, "
-                                    : std::to_string(data.split.train.count) + " train, " + std::to_string(data.split.validation.count) + " validation, ")
-                 << data.test.count << " test examples, " << data.split.train.dims << " features, " << data.classes
-                 << " classes; kernels " << hg::kernels::training_table(config.run.precision).name
-                 << (halving ? hg::describe(rung, *halving) : std::string()) << std::endl;
-
-        hg::enter_phase("sweep");
-        hg::SweepWork work;
-        work.next = [&](int rank) { return queue.next(rank); };
-        work.run = [&](std::int64_t leg, const hg::Report& report, const hg::Poll& poll, const hg::Relay& relay) {
-            const hg::Leg& planned = legs[static_cast<std::size_t>(leg)];
-            const hg::WorkUnit unit = plan.unit(planned);
-            hg::LegLinks links{[&] { return relay.receive(planned.after); },
-                               [&](hg::TrainedState state) { relay.hand_over(leg, std::move(state)); }, {}, {}};
-            if (halving) hg::link_rung(unit, *halving, rung, data.folds, relay.receive, relay.hand_over, links);
-            hg::train_unit(unit, data, cluster.rank(), report, poll, links);
-        };
-        work.collect = [&](const hg::EpochReport& report) { record(report); };
-        work.stop_requested = hg::stop_requested;
-        work.queued = hg::queue_depth(legs.size(), cluster.size());
-        work.side.pick = [&] {
-            // Halving: only in the last rung, whose best is the winner (a side task holds its sweep's end).
-            std::optional<hg::TrialResult> best;
-            if (!halving) best = progress->best();
-            else if (!rung.keep) best = hg::halving_best_of_last_rung(*halving, progress->results());
-            if (halving && best && halving->rung(best->trial) != rung.rung) best.reset();
-            return shards == 1 && best ? best->trial : std::int64_t{-1};
-        };
-        work.side.run = [&](std::int64_t trial, const hg::Poll& poll) {
-            const auto start = std::chrono::steady_clock::now();
-            const hg::SoftmaxModel model = hg::train_final_model(grid.at(trial), data, poll);
-            return hg::TrainedState{hg::flatten(model),
-                                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
-        };
-        work.side.done = [&](std::int64_t trial, const hg::TrainedState& model) {
-            trained_ahead[trial] = hg::unflatten(model.values, data.split.all.dims, data.classes);
-        };
-        const hg::SweepOutcome outcome = hg::run_sweep(cluster, work, handed_over);
-        if (!timeline) timeline = SweepTimeline{outcome.start, {}};
-        add_to_timeline(*timeline, outcome, legs, legs_before, units_before);
-        legs_before += static_cast<std::int64_t>(legs.size());
-        units_before += static_cast<std::int64_t>(plan.size());
-        return outcome.complete;
-    };
+    //    balance the ranks; results stream to rank 0, which journals them at once. Successive
+    //    halving sweeps once per rung, its models waiting between rungs in rank 0's store.
+    Sweeper sweeper{cluster, config, data, grid, halving ? &*halving : nullptr, shard, shards, log, done_ids.size(),
+                    progress ? &*progress : nullptr, record};
     bool complete = true;
     if (!halving) {
-        complete = sweep(done, {});
+        complete = sweeper.sweep(done, {});
     } else {
         while (complete) {  // rank 0 decides each rung's work from the results; every rank sweeps it
             std::vector<std::int64_t> next;
             if (cluster.is_root())
                 next = hg::next_rung_sweep(*halving, progress->results(), fold_records ? &*fold_records : nullptr, data.folds,
-                                           handed_over).encode();
+                                           sweeper.handed_over).encode();
             cluster.broadcast_from_root(next);
             const hg::RungSweep rung = hg::RungSweep::decode(next);
             if (rung.finished) break;
-            complete = sweep(hg::rung_done_mask(*halving, rung, done, data.folds), rung);
+            complete = sweeper.sweep(hg::rung_done_mask(*halving, rung, done, data.folds), rung);
         }
     }
     clock.lap("sweep");
@@ -401,8 +435,8 @@ int run(hg::Cluster& cluster, const Options& options, bool& alone) {
     summary.complete = complete;
     if (fold_records) summary.fold_results = fold_records->fold_results();
     if (config.run.curves) summary.curve_points = std::move(curve);
-    if (!timeline) timeline = SweepTimeline{std::chrono::steady_clock::now(), {}};  // halving resumed when done
-    finish(config, *progress, data, summary, clock, trained_ahead, &*timeline, halving ? &*halving : nullptr);
+    if (!sweeper.timeline) sweeper.timeline = SweepTimeline{std::chrono::steady_clock::now(), {}};  // halving resumed when done
+    finish(config, *progress, data, summary, clock, sweeper.trained_ahead, &*sweeper.timeline, halving ? &*halving : nullptr);
     return complete ? 0 : hg::kExitStopped;
 }
 
