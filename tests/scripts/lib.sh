@@ -101,6 +101,14 @@ make_npy_dataset() {
     "$PYTHON" "$HYPERGRID_SOURCE_DIR/tests/reference/make_dataset.py" --out "$dir" "$@"
 }
 
+# The [data] table of make_npy_dataset's files, for a config written beside them (relative paths
+# resolve against the config's directory); more [data] keys may follow it.
+NPY_DATA='[data]
+train_images = "images.npy"
+train_labels = "labels.npy"
+test_images = "test_images.npy"
+test_labels = "test_labels.npy"'
+
 # Removes the two notices Open MPI's mpirun prints (on its own stderr) whenever a process exits
 # non-zero: "Primary job terminated normally, but 1 process returned a non-zero exit code" and
 # "mpirun detected that one or more processes exited with non-zero status". They are mpirun's

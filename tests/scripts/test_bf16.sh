@@ -30,12 +30,8 @@ echo "bfloat16 engines this CPU has: ${engines[*]:-none}"
 # set whose sizes leave partial tiles everywhere (11 features, 5 classes x 3 models, batches of 7 and 40).
 DATA="$WORK/npy"
 make_npy_dataset "$DATA" --n 400 --d 11 --classes 5 --seed 8 --dtype float32
-cat >"$DATA/config.toml" <<'TOML'
-[data]
-train_images = "images.npy"
-train_labels = "labels.npy"
-test_images = "test_images.npy"
-test_labels = "test_labels.npy"
+cat >"$DATA/config.toml" <<TOML
+$NPY_DATA
 [grid]
 epochs = [2, 6]
 alpha = [0, 0.01]

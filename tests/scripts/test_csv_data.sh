@@ -39,11 +39,7 @@ seed = 9
 models_per_unit = 1'
 
 cat >"$D/npy.toml" <<TOML
-[data]
-train_images = "images.npy"
-train_labels = "labels.npy"
-test_images = "test_images.npy"
-test_labels = "test_labels.npy"
+$NPY_DATA
 scale = 1
 validation_fraction = 0.25
 $GRID

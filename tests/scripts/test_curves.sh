@@ -22,11 +22,7 @@ write_config() {
     local file=$1
     shift
     cat >"$file" <<TOML
-[data]
-train_images = "images.npy"
-train_labels = "labels.npy"
-test_images = "test_images.npy"
-test_labels = "test_labels.npy"
+$NPY_DATA
 validation_fraction = 0.25
 [grid]
 epochs = [1, 3, 5]

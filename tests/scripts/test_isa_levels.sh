@@ -31,12 +31,8 @@ echo "levels this CPU has: ${levels[*]}; lacks: ${lacking[*]:-none}"
 # A tiny config: 8 trials of a generated dataset whose width (3 models x 5 classes) is not a whole vector.
 DATA="$WORK/npy"
 make_npy_dataset "$DATA" --n 300 --d 11 --classes 5 --seed 4 --dtype float32
-cat >"$DATA/config.toml" <<'TOML'
-[data]
-train_images = "images.npy"
-train_labels = "labels.npy"
-test_images = "test_images.npy"
-test_labels = "test_labels.npy"
+cat >"$DATA/config.toml" <<TOML
+$NPY_DATA
 [grid]
 epochs = [2, 5]
 alpha = [0, 0.01]

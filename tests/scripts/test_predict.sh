@@ -13,12 +13,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 D="$WORK/data"
 make_npy_dataset "$D" --n 400 --d 12 --classes 4 --seed 5 --dtype uint8
-cat >"$D/run.toml" <<'TOML'
-[data]
-train_images = "images.npy"
-train_labels = "labels.npy"
-test_images = "test_images.npy"
-test_labels = "test_labels.npy"
+cat >"$D/run.toml" <<TOML
+$NPY_DATA
 [grid]
 epochs = [2, 4]
 alpha = [0, 0.001]

@@ -16,12 +16,8 @@ DATA="$WORK/data"
 make_npy_dataset "$DATA" --n 1200 --d 20 --classes 4 --seed 31 --dtype float32
 
 # The configs live next to the data: relative paths resolve against the config's directory.
-DATA_TABLE='[data]
-train_images = "images.npy"
-train_labels = "labels.npy"
-test_images = "test_images.npy"
-test_labels = "test_labels.npy"
-validation_fraction = 0.25'
+DATA_TABLE="$NPY_DATA
+validation_fraction = 0.25"
 
 # random_config FILE SEARCH_SEED_LINE RUN_SEED: the random-mode config; SEARCH_SEED_LINE is
 # "seed = N" or empty (the search seed then defaults to the run seed).

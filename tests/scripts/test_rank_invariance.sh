@@ -18,12 +18,8 @@ RANKS=(1 2 3 4)
 # --- The generated config: 24 trials, 2 models per unit -> 3 units per batch size, 6 units. ---
 DATA="$WORK/npy"
 make_npy_dataset "$DATA" --n 600 --d 12 --classes 3 --seed 21 --dtype float32
-cat >"$DATA/config.toml" <<'TOML'
-[data]
-train_images = "images.npy"
-train_labels = "labels.npy"
-test_images = "test_images.npy"
-test_labels = "test_labels.npy"
+cat >"$DATA/config.toml" <<TOML
+$NPY_DATA
 validation_fraction = 0.25
 [grid]
 epochs = [1, 3]

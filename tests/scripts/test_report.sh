@@ -16,12 +16,8 @@ CHECK_REPORT="$HYPERGRID_SOURCE_DIR/tests/scripts/report_check.py"
 
 DATA="$WORK/data"
 make_npy_dataset "$DATA" --n 600 --d 8 --classes 3 --seed 5 --dtype float32
-DATA_TABLE='[data]
-train_images = "images.npy"
-train_labels = "labels.npy"
-test_images = "test_images.npy"
-test_labels = "test_labels.npy"
-validation_fraction = 0.25'
+DATA_TABLE="$NPY_DATA
+validation_fraction = 0.25"
 GRID="$DATA/grid.toml"
 cat >"$GRID" <<TOML
 $DATA_TABLE
@@ -132,11 +128,7 @@ ok "rungs of $(($(wc -l <"$WORK/halving/trials.csv") - 1)) trials"
 check "a 3-fold run's report shows each trial's spread over folds, as folds.csv has it"
 KFOLD="$DATA/kfold.toml"
 cat >"$KFOLD" <<TOML
-[data]
-train_images = "images.npy"
-train_labels = "labels.npy"
-test_images = "test_images.npy"
-test_labels = "test_labels.npy"
+$NPY_DATA
 folds = 3
 [grid]
 epochs = [1, 2]

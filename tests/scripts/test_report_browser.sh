@@ -43,12 +43,8 @@ render() {
 
 DATA="$WORK/data"
 make_npy_dataset "$DATA" --n 600 --d 8 --classes 4 --seed 9 --dtype float32
-DATA_TABLE='[data]
-train_images = "images.npy"
-train_labels = "labels.npy"
-test_images = "test_images.npy"
-test_labels = "test_labels.npy"
-validation_fraction = 0.25'
+DATA_TABLE="$NPY_DATA
+validation_fraction = 0.25"
 
 check "the report of a small grid sweep renders"
 cat >"$DATA/grid.toml" <<TOML
