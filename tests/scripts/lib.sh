@@ -101,6 +101,13 @@ make_npy_dataset() {
     "$PYTHON" "$HYPERGRID_SOURCE_DIR/tests/reference/make_dataset.py" --out "$dir" "$@"
 }
 
+# cpu_has FLAG...: whether the CPU reports every FLAG (as /proc/cpuinfo spells them).
+cpu_has() {
+    local flags f
+    flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+    for f in "$@"; do [[ $flags == *" $f "* ]] || return 1; done
+}
+
 # The [data] table of make_npy_dataset's files, for a config written beside them (relative paths
 # resolve against the config's directory); more [data] keys may follow it.
 NPY_DATA='[data]

@@ -19,11 +19,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SCRIPTS="$HYPERGRID_SOURCE_DIR/tests/scripts"
 source "$SCRIPTS/strip_cols.sh"
 
-flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
-has() { local f; for f in "$@"; do [[ $flags == *" $f "* ]] || return 1; done; }
 engines=()
-has avx512f amx_tile amx_bf16 && engines+=(amx)
-has avx512f avx512_bf16 && engines+=(avx512)
+cpu_has avx512f amx_tile amx_bf16 && engines+=(amx)
+cpu_has avx512f avx512_bf16 && engines+=(avx512)
 echo "bfloat16 engines this CPU has: ${engines[*]:-none}"
 
 # Two configs: a Fashion-MNIST slice with the ranges of configs/fashion_mnist.toml, and a generated

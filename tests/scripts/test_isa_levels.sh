@@ -16,12 +16,10 @@ SCRIPTS="$HYPERGRID_SOURCE_DIR/tests/scripts"
 
 # The levels, from the CPU flags the kernels' -march levels need (x86-64-v3: AVX2, FMA, BMI1/2, F16C,
 # MOVBE, LZCNT; v4 adds AVX-512 F, BW, CD, DQ, VL).
-flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
-has() { local f; for f in "$@"; do [[ $flags == *" $f "* ]] || return 1; done; }
 levels=(baseline)
 lacking=()
-if has avx2 fma bmi1 bmi2 f16c movbe abm; then levels=(v3 "${levels[@]}"); else lacking+=(v3); fi
-if has avx2 fma bmi1 bmi2 f16c movbe abm avx512f avx512bw avx512cd avx512dq avx512vl; then
+if cpu_has avx2 fma bmi1 bmi2 f16c movbe abm; then levels=(v3 "${levels[@]}"); else lacking+=(v3); fi
+if cpu_has avx2 fma bmi1 bmi2 f16c movbe abm avx512f avx512bw avx512cd avx512dq avx512vl; then
     levels=(v4 "${levels[@]}")
 else
     lacking+=(v4)
