@@ -526,7 +526,7 @@ int plan(const Options& options) {
     const hg::WorkPlan work(grid, data.classes, config.run.models_per_unit, 1,
                             hg::packing_for(options.plan_ranks, final_scale(data)),
                             {0, 1, halving ? &rung_zero : nullptr, data.folds});
-    std::cout << hg::format_plan_report(grid, work, options.plan_ranks);
+    std::cout << hg::format_plan_report(work, options.plan_ranks);
     return 0;
 }
 

@@ -5,22 +5,30 @@
 #include <algorithm>
 #include <cstdio>
 #include <numeric>
+#include <set>
 #include <sstream>
 
 namespace hypergrid {
 
-std::string format_plan_report(const Grid& grid, const WorkPlan& plan, int ranks) {
+std::string format_plan_report(const WorkPlan& plan, int ranks) {
     const std::vector<double>& costs = plan.costs();
     const std::vector<Leg> legs = plan.legs(ranks);
     std::ostringstream out;
-    double separate = 0;  // cost if every trial trained alone, a unit of one model (per fold with k-fold)
-    for (std::int64_t t = 0; t < grid.size(); ++t) {
-        const Hyperparameters h = grid.at(t);
-        separate += unit_cost(h.epochs, h.batch_size, 1, plan.classes());
+    // The trials this plan finishes (a shard's, those a journal lacks, a halving rung's), and their
+    // cost if each trained alone, a unit of one model (per fold with k-fold), from where its unit starts.
+    std::set<std::int64_t> trials;
+    double separate = 0;
+    for (std::size_t u = 0; u < plan.size(); ++u) {
+        const WorkUnit unit = plan.unit(u);
+        for (const std::vector<std::int64_t>& ids : unit.trials)
+            for (std::size_t c = 0; c < unit.checkpoints.size(); ++c) {
+                if (ids[c] == kNoTrial) continue;
+                trials.insert(ids[c]);
+                separate += unit_cost(unit.checkpoints[c] - unit.start_epoch, unit.batch_size, 1, plan.classes());
+            }
     }
-    separate *= std::max(plan.folds(), 1);
     const double shared = std::accumulate(costs.begin(), costs.end(), 0.0);
-    out << grid.size() << " trials in " << plan.size() << " units, " << legs.size() << " legs on " << ranks
+    out << trials.size() << " trials in " << plan.size() << " units, " << legs.size() << " legs on " << ranks
         << " ranks; cost " << format_fixed(shared, 1) << " model-epochs (" << format_fixed(separate, 1)
         << " if every trial trained alone)\n";
     char line[160];

@@ -3,7 +3,9 @@
 
 #include "hypergrid/halving.hpp"
 #include "hypergrid/halving_sweep.hpp"
+#include "hypergrid/plan_report.hpp"
 #include "hypergrid/sgd_trainer.hpp"
+#include "hypergrid/text_format.hpp"
 #include "hypergrid/training.hpp"
 #include "support/synthetic.hpp"
 
@@ -280,4 +282,11 @@ TEST_CASE("WorkPlan from a rung's epochs: units and legs train only that rung's 
     }
     CHECK(trials == std::set<std::int64_t>{schedule.trial(0, 2), schedule.trial(5, 2), schedule.trial(7, 2)});
     CHECK(epochs == 30 * static_cast<int>(plan.size()));  // each unit's 30 epochs, cut or not
+    // `hypergrid plan` counts this rung's three trials, each trained alone from where the rung starts.
+    const std::string text = format_plan_report(plan, 2);
+    CHECK(text.rfind("3 trials in ", 0) == 0);
+    double alone = 0;
+    for (const std::int64_t configuration : {0, 5, 7})
+        alone += unit_cost(30, grid.at(schedule.trial(configuration, 2)).batch_size, 1, 3);
+    CHECK(text.find("(" + format_fixed(alone, 1) + " if every trial trained alone)") != std::string::npos);
 }

@@ -541,7 +541,7 @@ TEST_CASE("the plan's trained-alone estimate counts a model per fold, as its uni
     auto figures = [&](int folds) {
         WorkFilter filter;
         filter.folds = folds;
-        const std::string text = format_plan_report(grid, WorkPlan(grid, kClasses, 3, 1, {}, filter), 2);
+        const std::string text = format_plan_report(WorkPlan(grid, kClasses, 3, 1, {}, filter), 2);
         const std::size_t cost = text.find("; cost "), open = text.find(" model-epochs (", cost);
         REQUIRE((cost != std::string::npos && open != std::string::npos && text.find(" if every trial trained alone") != std::string::npos));
         return std::make_pair(std::stod(text.substr(cost + 7)), std::stod(text.substr(open + 15)));

@@ -13,6 +13,6 @@ namespace hypergrid {
 /// The units are shown as the legs relay_schedule cuts them into for `ranks` ranks. Costs are shown
 /// in model-epochs (one model trained for one epoch over the training set), with the per-step
 /// overhead of small batches counted in and each unit's width padded to whole vectors.
-std::string format_plan_report(const Grid& grid, const WorkPlan& plan, int ranks);
+std::string format_plan_report(const WorkPlan& plan, int ranks);
 
 }  // namespace hypergrid
