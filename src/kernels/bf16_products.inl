@@ -34,7 +34,7 @@ struct Bf16Scratch {
     float* scores;            // mq x P
     std::uint32_t* w_pairs;   // dk/2 x P: (W(2k', c), W(2k'+1, c))
     std::uint16_t* x_rows;    // mq x dk: each example's features
-    std::uint32_t* x_pairs;   // mk/2 x d: (x_2i'(k), x_2i'+1(k)), pairs of examples feature by feature
+    std::uint32_t* x_pairs;   // mk/2 x d: (x_2i'(k), x_2i'+1(k)), pairs of examples feature by feature (AVX512_BF16 only)
     std::uint32_t* g_pairs;   // mk/2 x P: (-G(2i', c), -G(2i'+1, c))
     std::uint32_t* x_by_feature;  // dq x mk/2: x_pairs transposed (AMX only)
     float* w_block;           // 32 x 32: a block of the update's products (AMX only)
@@ -52,10 +52,13 @@ Bf16Scratch bf16_scratch(const Bf16Shape& z, float* scratch) {
     b.scores = take(z.mq * z.P);
     b.w_pairs = reinterpret_cast<std::uint32_t*>(take(z.dk / 2 * z.P));
     b.x_rows = reinterpret_cast<std::uint16_t*>(take(z.mq * z.dk / 2));
-    b.x_pairs = reinterpret_cast<std::uint32_t*>(take(z.mk / 2 * z.d));
     b.g_pairs = reinterpret_cast<std::uint32_t*>(take(z.mk / 2 * z.P));
+#if defined(HYPERGRID_KERNEL_AMX)
     b.x_by_feature = reinterpret_cast<std::uint32_t*>(take(z.dq * z.mk / 2));
     b.w_block = take(32 * 32);
+#else
+    b.x_pairs = reinterpret_cast<std::uint32_t*>(take(z.mk / 2 * z.d));
+#endif
     b.floats = used;
     return b;
 }
