@@ -198,13 +198,11 @@ int main() {
     namespace k = hypergrid::kernels;
     const double step_unit = hypergrid_step(k::active_table(), d, 90, m);
     const double step_single = hypergrid_step(k::active_table(), d, 10, m);
-    double bf16_unit = 0, bf16_single = 0;  // [run] precision = "bf16", where the CPU has it
-    try {
-        const k::Table& bf16 = k::training_table(k::Precision::bf16);
-        bf16_unit = hypergrid_step(bf16, d, 90, m);
-        bf16_single = hypergrid_step(bf16, d, 10, m);
-    } catch (const std::exception&) {
-    }
+    // [run] precision = "bf16": every engine this CPU runs, by name (none elsewhere)
+    std::string bf16_steps;
+    for (const k::Table* engine : k::supported_bf16_tables())
+        bf16_steps += std::string(bf16_steps.empty() ? "" : ", ") + "\"" + engine->name + "\": [" +
+                      fixed(hypergrid_step(*engine, d, 90, m)) + ", " + fixed(hypergrid_step(*engine, d, 10, m)) + "]";
 
     std::string json = "{";
     json += "\"eigen\": \"" + std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
@@ -221,8 +219,7 @@ int main() {
     json += ", \"update_784x32x10_gflops\": " + fixed(single.update);
     json += ", \"hypergrid_step_90x784x32_gflops\": " + fixed(step_unit);
     json += ", \"hypergrid_step_10x784x32_gflops\": " + fixed(step_single);
-    json += ", \"hypergrid_bf16_step_90x784x32_gflops\": " + gflops_or_null(bf16_unit);
-    json += ", \"hypergrid_bf16_step_10x784x32_gflops\": " + gflops_or_null(bf16_single);
+    json += ", \"hypergrid_bf16_steps_90_10x784x32_gflops\": {" + bf16_steps + "}";
     json += "}";
     std::puts(json.c_str());
     return 0;

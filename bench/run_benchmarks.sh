@@ -105,9 +105,9 @@ rows = [(name, probe[key]) for name, key in [
     ("forward  W^T X: (10 x 784) * (784 x 32)", "forward_10x784x32_gflops"),
     ("update   X S^T: (784 x 32) * (32 x 10)", "update_784x32x10_gflops"),
     ("hypergrid SGD step: 9 models, batch 32", "hypergrid_step_90x784x32_gflops"),
-    ("hypergrid SGD step: 1 model, batch 32", "hypergrid_step_10x784x32_gflops"),
-    ("  the same, precision bf16: 9 models", "hypergrid_bf16_step_90x784x32_gflops"),
-    ("  the same, precision bf16: 1 model", "hypergrid_bf16_step_10x784x32_gflops")]]
+    ("hypergrid SGD step: 1 model, batch 32", "hypergrid_step_10x784x32_gflops")]]
+for engine, (unit, single) in probe["hypergrid_bf16_steps_90_10x784x32_gflops"].items():
+    rows += [(f"  the same, bf16 on {engine}: 9 models", unit), (f"  the same, bf16 on {engine}: 1 model", single)]
 print(f"  {'kernel':<40}  {'GFLOP/s':>7}  {'% of FMA peak':>13}")
 for name, value in rows:
     share = f"{100 * value / peak:.0f}" if value and peak else "-"
