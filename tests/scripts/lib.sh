@@ -108,13 +108,15 @@ cpu_has() {
     for f in "$@"; do [[ $flags == *" $f "* ]] || return 1; done
 }
 
-# The [data] table of make_npy_dataset's files, for a config written beside them (relative paths
-# resolve against the config's directory); more [data] keys may follow it.
-NPY_DATA='[data]
-train_images = "images.npy"
-train_labels = "labels.npy"
-test_images = "test_images.npy"
-test_labels = "test_labels.npy"'
+# npy_data_table [DIR]: the [data] table of make_npy_dataset's files in DIR, or, without DIR, for a
+# config written beside them (relative paths resolve against the config's directory); more [data]
+# keys may follow it. NPY_DATA holds the latter.
+npy_data_table() {
+    local at=${1:+$1/}
+    printf '[data]\ntrain_images = "%simages.npy"\ntrain_labels = "%slabels.npy"\n' "$at" "$at"
+    printf 'test_images = "%stest_images.npy"\ntest_labels = "%stest_labels.npy"\n' "$at" "$at"
+}
+NPY_DATA=$(npy_data_table)
 
 # Removes the two notices Open MPI's mpirun prints (on its own stderr) whenever a process exits
 # non-zero: "Primary job terminated normally, but 1 process returned a non-zero exit code" and

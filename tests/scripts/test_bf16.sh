@@ -52,14 +52,14 @@ batch_size = [128, 256]
 [run]
 TOML
 } >"$WORK/quick.toml"
-for name in quick npy; do
-    if [[ $name == quick ]]; then base=$WORK/quick.toml; else base=$DATA/config.toml; fi
-    cp "$base" "$WORK/$name-float32.toml"
-    { cat "$base"; echo 'precision = "bf16"'; } >"$WORK/$name-bf16.toml"  # [run] is the last table of both
-    # the npy config's relative paths resolve against its own directory
-    [[ $name == npy ]] && mv "$WORK/$name-float32.toml" "$WORK/$name-bf16.toml" "$DATA/"
-    true
-done
+# variants NAME BASE: NAME-float32.toml and NAME-bf16.toml beside BASE (its relative data paths
+# resolve against its directory); [run] is the last table of both bases.
+variants() {
+    cp "$2" "$(dirname "$2")/$1-float32.toml"
+    { cat "$2"; echo 'precision = "bf16"'; } >"$(dirname "$2")/$1-bf16.toml"
+}
+variants quick "$WORK/quick.toml"
+variants npy "$DATA/config.toml"
 config_of() { if [[ $1 == npy ]]; then echo "$DATA/npy-$2.toml"; else echo "$WORK/quick-$2.toml"; fi; }
 
 check "precision = \"fp16\" is refused with exit 2 and one line naming run.precision"

@@ -8,11 +8,7 @@ DATA="$WORK/data"
 make_npy_dataset "$DATA" --n 240 --d 12 --classes 3 --seed 8 --dtype float32
 config() {  # config FILE SEARCH_LINES [DATA_LINES]
     cat >"$1" <<TOML
-[data]
-train_images = "$DATA/images.npy"
-train_labels = "$DATA/labels.npy"
-test_images = "$DATA/test_images.npy"
-test_labels = "$DATA/test_labels.npy"
+$(npy_data_table "$DATA")
 ${3:-}
 [grid]
 epochs = [4, 1, 2]

@@ -8,11 +8,7 @@ DATA="$WORK/data"
 make_npy_dataset "$DATA" --n 301 --d 12 --classes 3 --seed 5 --dtype float32
 config() {  # config FILE [EXTRA DATA LINES]
     cat >"$1" <<TOML
-[data]
-train_images = "$DATA/images.npy"
-train_labels = "$DATA/labels.npy"
-test_images = "$DATA/test_images.npy"
-test_labels = "$DATA/test_labels.npy"
+$(npy_data_table "$DATA")
 folds = 3
 ${2:-}
 [grid]
