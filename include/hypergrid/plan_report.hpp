@@ -2,11 +2,9 @@
 /// @file plan_report.hpp
 /// The text `hypergrid plan` prints: units of work, their cost, and the expected load of each rank.
 
-#include "hypergrid/grid.hpp"
 #include "hypergrid/plan.hpp"
 
 #include <string>
-#include <vector>
 
 namespace hypergrid {
 
