@@ -1,13 +1,15 @@
 // Single-core float32 throughput of this machine, as a yardstick for hypergrid's effective GFLOP/s.
 //
 //   g++ -O3 -march=native -std=c++17 -I/usr/include/eigen3 -Iinclude bench/gemm_probe.cpp build/libhypergrid_lib.a \
-//       -o gemm_probe
+//       -lopenblas -o gemm_probe
 //   ./gemm_probe          (HYPERGRID_ISA=v3 ./gemm_probe times another kernel level)
 //
 // Measures (one thread, EIGEN_DONT_PARALLELIZE):
 //   - the FMA peak: independent chains of vector FMAs, no memory traffic, with AVX-512 and with AVX2
 //     intrinsics where the build has them (fma_peak_gflops is the larger);
 //   - Eigen GEMM on a large square product, 1024 x 1024 x 1024;
+//   - OpenBLAS's sgemm (Debian's libopenblas-dev, one thread) on the same square product and on the
+//     step's shapes below: the strongest general GEMM at hand, as a yardstick for hypergrid's own loops;
 //   - Eigen GEMM on the shapes of hypergrid's SGD step (what a plain Eigen port would get), with W the
 //     d x (k c) weights of k models trained side by side (d = 784, c = 10 classes, batch m = 32):
 //       forward:  S = W^T X   (kc x d) * (d x m)
@@ -17,13 +19,15 @@
 //     the softmax between them), as its trainer calls it: the mini-batch read in place from 48,000
 //     examples in a shuffled order, the k c columns padded to 16 floats (96 and 16); flops counted on
 //     the k c columns and the two products only, as for the Eigen figures, so the padding and the
-//     softmax count as lost time.
+//     softmax count as lost time. Once more with the batch in cache (the same m examples every call):
+//     the step's ceiling when no example has to come from memory.
 // Prints one JSON line; every figure is the best of several timed repetitions, in GFLOP/s (1e9 flop/s,
 // one FMA counted as 2 flops).
 #ifndef EIGEN_DONT_PARALLELIZE
 #define EIGEN_DONT_PARALLELIZE
 #endif
 #include <Eigen/Dense>
+#include <cblas.h>
 #include <immintrin.h>
 
 #include "hypergrid/kernels.hpp"
@@ -137,9 +141,36 @@ StepShapes step_shapes(int d, int kc, int m) {
     return r;
 }
 
+// The same two products through OpenBLAS's sgemm (column-major, as Eigen's), and its square product.
+StepShapes blas_step_shapes(int d, int kc, int m) {
+    Eigen::MatrixXf W = Eigen::MatrixXf::Random(d, kc) * 0.01f;
+    Eigen::MatrixXf X = Eigen::MatrixXf::Random(d, m);
+    Eigen::MatrixXf S = Eigen::MatrixXf::Random(kc, m) * 1e-4f;
+    Eigen::MatrixXf F(kc, m);
+    const double flops = 2.0 * d * kc * m;
+    StepShapes r;
+    r.forward = best_gflops(flops, [&] {  // F = W^T X
+        cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, kc, m, d, 1.0F, W.data(), d, X.data(), d, 0.0F, F.data(), kc);
+    });
+    r.update = best_gflops(flops, [&] {  // W -= X S^T
+        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, d, kc, m, -1.0F, X.data(), d, S.data(), kc, 1.0F, W.data(), d);
+    });
+    if (!std::isfinite(F.sum() + W.sum())) std::puts("");
+    return r;
+}
+
+double blas_square(int n) {
+    Eigen::MatrixXf A = Eigen::MatrixXf::Random(n, n), B = Eigen::MatrixXf::Random(n, n), C(n, n);
+    const double gflops = best_gflops(2.0 * n * n * n, [&] {
+        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0F, A.data(), n, B.data(), n, 0.0F, C.data(), n);
+    }, 0.1, 8);
+    if (!std::isfinite(C.sum())) std::puts("");
+    return gflops;
+}
+
 // hypergrid's SGD step, one mini-batch per call, the batches taken in turn from a shuffled order of
-// n examples (as the trainer reads them).
-double hypergrid_step(const hypergrid::kernels::Table& table, int d, int kc, int m) {
+// n examples (as the trainer reads them), or with `in_cache` the same first batch every call.
+double hypergrid_step(const hypergrid::kernels::Table& table, int d, int kc, int m, bool in_cache = false) {
     namespace k = hypergrid::kernels;
     const std::int64_t n = 48000, P = k::padded_width(kc), classes = 10;
     std::vector<float> examples(static_cast<std::size_t>(n * d));
@@ -161,7 +192,7 @@ double hypergrid_step(const hypergrid::kernels::Table& table, int d, int kc, int
         if (first + m > n) first = 0;
         const k::Examples batch{examples.data(), labels.data(), order.data() + first, m};
         table.sgd_step(shape, W.data(), bias.data(), decay.data(), step_size.data(), batch, scratch.data());
-        first += m;
+        if (!in_cache) first += m;
     });
     if (!std::isfinite(W[0] + scratch[0])) std::puts("");
     return gflops;
@@ -177,6 +208,7 @@ std::string fixed(double v) {
 
 int main() {
     Eigen::setNbThreads(1);
+    openblas_set_num_threads(1);
     double avx512 = 0, avx2 = 0;
 #if defined(__AVX512F__)
     avx512 = fma_avx512();
@@ -198,6 +230,10 @@ int main() {
     namespace k = hypergrid::kernels;
     const double step_unit = hypergrid_step(k::active_table(), d, 90, m);
     const double step_single = hypergrid_step(k::active_table(), d, 10, m);
+    const double step_unit_in_cache = hypergrid_step(k::active_table(), d, 90, m, true);
+    const StepShapes blas_unit = blas_step_shapes(d, 90, m);
+    const StepShapes blas_single = blas_step_shapes(d, 10, m);
+    const double blas_1024 = blas_square(n);
     // [run] precision = "bf16": every engine this CPU runs, by name (none elsewhere)
     std::string bf16_steps;
     for (const k::Table* engine : k::supported_bf16_tables())
@@ -219,6 +255,12 @@ int main() {
     json += ", \"update_784x32x10_gflops\": " + fixed(single.update);
     json += ", \"hypergrid_step_90x784x32_gflops\": " + fixed(step_unit);
     json += ", \"hypergrid_step_10x784x32_gflops\": " + fixed(step_single);
+    json += ", \"hypergrid_step_90x784x32_in_cache_gflops\": " + fixed(step_unit_in_cache);
+    json += ", \"openblas_gemm_1024_gflops\": " + fixed(blas_1024);
+    json += ", \"openblas_forward_90x784x32_gflops\": " + fixed(blas_unit.forward);
+    json += ", \"openblas_update_784x32x90_gflops\": " + fixed(blas_unit.update);
+    json += ", \"openblas_forward_10x784x32_gflops\": " + fixed(blas_single.forward);
+    json += ", \"openblas_update_784x32x10_gflops\": " + fixed(blas_single.update);
     json += ", \"hypergrid_bf16_steps_90_10x784x32_gflops\": {" + bf16_steps + "}";
     json += "}";
     std::puts(json.c_str());

@@ -12,8 +12,8 @@
 #                                           # minute; its report goes to bench/results/<date>-quick.txt
 #
 # Steps: build hypergrid twice, the portable default (scripts/setup.sh build) and -DHYPERGRID_NATIVE=ON
-# (build-native/); single-core float32 probe (bench/gemm_probe.cpp: FMA peak, Eigen GEMM, hypergrid's SGD
-# step; run again at the end, the larger FMA peak counting); section 1 on bench/perf_grid.toml, RUNS rounds
+# (build-native/); single-core float32 probe (bench/gemm_probe.cpp: FMA peak, Eigen and OpenBLAS GEMM,
+# hypergrid's SGD step; run again at the end, the larger FMA peak counting); section 1 on bench/perf_grid.toml, RUNS rounds
 # of: the peer (float64, 2 ranks), hypergrid portable at 2 ranks, native at 2 ranks, portable with precision =
 # "bf16" at 2 ranks (where the CPU has it), portable at 1 rank, and
 # two independent 1-rank runs at once (one per core: what the cores give when nothing is shared, a
@@ -39,6 +39,9 @@ die() { echo "run_benchmarks: $*" >&2; exit 1; }
 if [[ $SKIP_PEER != 1 ]]; then
   $PY -c 'import numpy, mpi4py' 2>/dev/null || die "$PY lacks numpy or mpi4py (apt-get install python3-numpy python3-mpi4py), or set SKIP_PEER=1"
 fi
+
+echo '#include <cblas.h>' | g++ -E -x c++ - >/dev/null 2>&1 ||
+  die "the probe needs OpenBLAS's headers (apt-get install libopenblas-dev)"
 
 mkdir -p bench/results
 stamp=$(date +%Y-%m-%d)
@@ -82,12 +85,14 @@ echo "building hypergrid -DHYPERGRID_NATIVE=ON (build-native/), for comparison .
 { cmake -S . -B build-native -DCMAKE_BUILD_TYPE=Release -DHYPERGRID_NATIVE=ON -DHYPERGRID_TESTS=OFF &&
   cmake --build build-native --target hypergrid -j "$(nproc)"; } >"$tmp/build-native.log" 2>&1 ||
   { tail -n 30 "$tmp/build-native.log"; die "native build failed"; }
-echo "building the probe (g++ -O3 -march=native, Eigen and the portable build's kernels, one thread) ..."
+echo "building the probe (g++ -O3 -march=native, Eigen, OpenBLAS and the portable build's kernels, one thread) ..."
 g++ -O3 -march=native -std=c++17 -I/usr/include/eigen3 -Iinclude -DEIGEN_DONT_PARALLELIZE -DEIGEN_MAX_ALIGN_BYTES=64 bench/gemm_probe.cpp \
-    build/libhypergrid_lib.a -o "$tmp/gemm_probe" 2>"$tmp/probe-build.log" ||
+    build/libhypergrid_lib.a -lopenblas -o "$tmp/gemm_probe" 2>"$tmp/probe-build.log" ||
     { tail -n 30 "$tmp/probe-build.log"; die "probe build failed"; }
+# OpenBLAS's own kernel for this CPU, not one forced by the environment (as for the peer below)
+probe() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$tmp/gemm_probe"; }
 echo "running the probe ..."
-"$tmp/gemm_probe" >"$tmp/gemm.json"
+probe >"$tmp/gemm.json"
 echo
 $PY - "$tmp/gemm.json" <<'EOF'
 import json, sys
@@ -99,15 +104,21 @@ print(f"  Eigen {probe['eigen']} ({probe['simd']}); hypergrid kernels {probe['ke
 rows = [(name, probe[key]) for name, key in [
     ("FMA peak, AVX-512 (16 chains of vfmadd)", "fma_avx512_gflops"),
     ("FMA peak, AVX2 (12 chains of vfmadd)", "fma_avx2_gflops"),
-    ("GEMM 1024 x 1024 x 1024", "gemm_1024_gflops"),
-    ("forward  W^T X: (90 x 784) * (784 x 32)", "forward_90x784x32_gflops"),
-    ("update   X S^T: (784 x 32) * (32 x 90)", "update_784x32x90_gflops"),
-    ("forward  W^T X: (10 x 784) * (784 x 32)", "forward_10x784x32_gflops"),
-    ("update   X S^T: (784 x 32) * (32 x 10)", "update_784x32x10_gflops"),
+    ("Eigen GEMM 1024 x 1024 x 1024", "gemm_1024_gflops"),
+    ("  forward  W^T X: (90 x 784) * (784 x 32)", "forward_90x784x32_gflops"),
+    ("  update   X S^T: (784 x 32) * (32 x 90)", "update_784x32x90_gflops"),
+    ("  forward  W^T X: (10 x 784) * (784 x 32)", "forward_10x784x32_gflops"),
+    ("  update   X S^T: (784 x 32) * (32 x 10)", "update_784x32x10_gflops"),
+    ("OpenBLAS sgemm 1024 x 1024 x 1024", "openblas_gemm_1024_gflops"),
+    ("  forward  W^T X: (90 x 784) * (784 x 32)", "openblas_forward_90x784x32_gflops"),
+    ("  update   X S^T: (784 x 32) * (32 x 90)", "openblas_update_784x32x90_gflops"),
+    ("  forward  W^T X: (10 x 784) * (784 x 32)", "openblas_forward_10x784x32_gflops"),
+    ("  update   X S^T: (784 x 32) * (32 x 10)", "openblas_update_784x32x10_gflops"),
     ("hypergrid SGD step: 9 models, batch 32", "hypergrid_step_90x784x32_gflops"),
+    ("  the same, the batch in cache", "hypergrid_step_90x784x32_in_cache_gflops"),
     ("hypergrid SGD step: 1 model, batch 32", "hypergrid_step_10x784x32_gflops")]]
 for engine, (unit, single) in probe["hypergrid_bf16_steps_90_10x784x32_gflops"].items():
-    rows += [(f"  the same, bf16 on {engine}: 9 models", unit), (f"  the same, bf16 on {engine}: 1 model", single)]
+    rows += [(f"hypergrid SGD step in bf16, {engine}: 9 models", unit), (f"  the same: 1 model", single)]
 print(f"  {'kernel':<40}  {'GFLOP/s':>7}  {'% of FMA peak':>13}")
 for name, value in rows:
     share = f"{100 * value / peak:.0f}" if value and peak else "-"
@@ -211,7 +222,7 @@ if [[ $SKIP_BF16 != 1 ]]; then
 fi
 plan=$(build/hypergrid plan "$perf_config" --ranks 2 2>/dev/null | tail -n 3 | tr '\n' ';' || true)
 # The host's speed drifts over a benchmark's minutes: probe again, and count the larger peak.
-"$tmp/gemm_probe" >"$tmp/gemm-end.json"
+probe >"$tmp/gemm-end.json"
 echo
 
 # -------------------------------------------------------------------------------------------- report
@@ -457,6 +468,13 @@ if core_peak and t2:
     print(f"  float32 FMA floor, 2 cores: shared work / (2 x {core_peak:.1f} GFLOP/s) = {floor:.2f} s; portable build at "
           f"{100 * floor / t2:.1f}% of it (target >= 85%: {'met' if floor / t2 >= 0.85 else 'NOT met'}), wall "
           f"{t2:.2f} s; its training phases alone (sweep + final) {fmt(training('hg2'))} s")
+    # What bounds that share: the SGD step is nearly all of the shared work, so no run gets nearer the
+    # floor than its step gets to the FMA peak with nothing to wait for.
+    in_cache = max(p["hypergrid_step_90x784x32_in_cache_gflops"] for p in (probe, probe_end))
+    blas = max(p["openblas_gemm_1024_gflops"] for p in (probe, probe_end))
+    print(f"      its bound on this CPU: the SGD step (9 models, batch 32) with its batch in cache runs at "
+          f"{100 * in_cache / core_peak:.0f}% of the FMA peak\n      (probe, best of both runs); OpenBLAS's sgemm "
+          f"reaches {100 * blas / core_peak:.0f}% at 1024 x 1024 x 1024")
 
 if t1 and t2:
     efficiency = t1 / (2 * t2)
