@@ -118,7 +118,7 @@ rows = [(name, probe[key]) for name, key in [
     ("  the same, the batch in cache", "hypergrid_step_90x784x32_in_cache_gflops"),
     ("hypergrid SGD step: 1 model, batch 32", "hypergrid_step_10x784x32_gflops")]]
 for engine, (unit, single) in probe["hypergrid_bf16_steps_90_10x784x32_gflops"].items():
-    rows += [(f"hypergrid SGD step in bf16, {engine}: 9 models", unit), (f"  the same: 1 model", single)]
+    rows += [(f"SGD step in bf16 ({engine}): 9 models", unit), (f"  the same: 1 model", single)]
 print(f"  {'kernel':<40}  {'GFLOP/s':>7}  {'% of FMA peak':>13}")
 for name, value in rows:
     share = f"{100 * value / peak:.0f}" if value and peak else "-"
