@@ -127,38 +127,31 @@ struct StepShapes {
     double forward = 0, update = 0;
 };
 
-// hypergrid's two GEMMs per mini-batch, for kc stacked model columns.
-StepShapes step_shapes(int d, int kc, int m) {
-    Eigen::MatrixXf W = Eigen::MatrixXf::Random(d, kc) * 0.01f;
-    Eigen::MatrixXf X = Eigen::MatrixXf::Random(d, m);
-    Eigen::MatrixXf S = Eigen::MatrixXf::Random(kc, m) * 1e-4f;
-    Eigen::MatrixXf F(kc, m);
-    const double flops = 2.0 * d * kc * m;
-    StepShapes r;
-    r.forward = best_gflops(flops, [&] { F.noalias() = W.transpose() * X; });
-    r.update = best_gflops(flops, [&] { W.noalias() -= X * S.transpose(); });
-    if (!std::isfinite(F.sum() + W.sum())) std::puts("");
-    return r;
-}
+enum class Library { eigen, openblas };
 
-// The same two products through OpenBLAS's sgemm (column-major, as Eigen's), and its square product.
-StepShapes blas_step_shapes(int d, int kc, int m) {
+// hypergrid's two GEMMs per mini-batch, for kc stacked model columns, through Eigen or OpenBLAS's
+// sgemm (column-major, as Eigen's matrices).
+StepShapes step_shapes(Library library, int d, int kc, int m) {
     Eigen::MatrixXf W = Eigen::MatrixXf::Random(d, kc) * 0.01f;
     Eigen::MatrixXf X = Eigen::MatrixXf::Random(d, m);
     Eigen::MatrixXf S = Eigen::MatrixXf::Random(kc, m) * 1e-4f;
     Eigen::MatrixXf F(kc, m);
     const double flops = 2.0 * d * kc * m;
+    const bool eigen = library == Library::eigen;
     StepShapes r;
     r.forward = best_gflops(flops, [&] {  // F = W^T X
-        cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, kc, m, d, 1.0F, W.data(), d, X.data(), d, 0.0F, F.data(), kc);
+        if (eigen) F.noalias() = W.transpose() * X;
+        else cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, kc, m, d, 1.0F, W.data(), d, X.data(), d, 0.0F, F.data(), kc);
     });
     r.update = best_gflops(flops, [&] {  // W -= X S^T
-        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, d, kc, m, -1.0F, X.data(), d, S.data(), kc, 1.0F, W.data(), d);
+        if (eigen) W.noalias() -= X * S.transpose();
+        else cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, d, kc, m, -1.0F, X.data(), d, S.data(), kc, 1.0F, W.data(), d);
     });
     if (!std::isfinite(F.sum() + W.sum())) std::puts("");
     return r;
 }
 
+// OpenBLAS's square product, beside Eigen's in main.
 double blas_square(int n) {
     Eigen::MatrixXf A = Eigen::MatrixXf::Random(n, n), B = Eigen::MatrixXf::Random(n, n), C(n, n);
     const double gflops = best_gflops(2.0 * n * n * n, [&] {
@@ -225,14 +218,14 @@ int main() {
     if (!std::isfinite(C.sum())) std::puts("");
 
     const int d = 784, m = 32;
-    const StepShapes unit = step_shapes(d, 90, m);
-    const StepShapes single = step_shapes(d, 10, m);
+    const StepShapes unit = step_shapes(Library::eigen, d, 90, m);
+    const StepShapes single = step_shapes(Library::eigen, d, 10, m);
     namespace k = hypergrid::kernels;
     const double step_unit = hypergrid_step(k::active_table(), d, 90, m);
     const double step_single = hypergrid_step(k::active_table(), d, 10, m);
     const double step_unit_in_cache = hypergrid_step(k::active_table(), d, 90, m, true);
-    const StepShapes blas_unit = blas_step_shapes(d, 90, m);
-    const StepShapes blas_single = blas_step_shapes(d, 10, m);
+    const StepShapes blas_unit = step_shapes(Library::openblas, d, 90, m);
+    const StepShapes blas_single = step_shapes(Library::openblas, d, 10, m);
     const double blas_1024 = blas_square(n);
     // [run] precision = "bf16": every engine this CPU runs, by name (none elsewhere)
     std::string bf16_steps;
