@@ -249,10 +249,14 @@ void shift_by_segment_max(const Shape& s, float* scores, std::int64_t rows, std:
     for (std::int64_t i = 0; i < rows; ++i)
         for (std::int64_t k = 0; k < s.models; ++k) {
             float* z = scores + i * s.padded + k * s.classes;
+            // The first maximum, without a branch on the data (scores of a training model mispredict).
             std::int64_t best = 0;
-            for (std::int64_t j = 1; j < s.classes; ++j)
-                if (z[j] > z[best]) best = j;
-            const float top = z[best];
+            float top = z[0];
+            for (std::int64_t j = 1; j < s.classes; ++j) {
+                const bool larger = z[j] > top;
+                best = larger ? j : best;
+                top = larger ? z[j] : top;
+            }
             for (std::int64_t j = 0; j < s.classes; ++j) z[j] -= top;
             if (argmax) argmax[i * s.models + k] = best;
         }
