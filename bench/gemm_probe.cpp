@@ -41,6 +41,7 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -242,18 +243,18 @@ int main() {
     json += ", \"fma_avx2_gflops\": " + gflops_or_null(avx2);
     json += ", \"fma_peak_gflops\": " + gflops_or_null(peak);
     json += ", \"gemm_1024_gflops\": " + fixed(square);
-    json += ", \"forward_90x784x32_gflops\": " + fixed(unit.forward);
-    json += ", \"update_784x32x90_gflops\": " + fixed(unit.update);
-    json += ", \"forward_10x784x32_gflops\": " + fixed(single.forward);
-    json += ", \"update_784x32x10_gflops\": " + fixed(single.update);
+    json += ", \"openblas_gemm_1024_gflops\": " + fixed(blas_1024);
+    // the step's shapes, Eigen's keys unprefixed
+    for (const auto& [prefix, wide, narrow] : {std::tuple{"", unit, single}, std::tuple{"openblas_", blas_unit, blas_single}}) {
+        const std::string p = std::string(", \"") + prefix;
+        json += p + "forward_90x784x32_gflops\": " + fixed(wide.forward);
+        json += p + "update_784x32x90_gflops\": " + fixed(wide.update);
+        json += p + "forward_10x784x32_gflops\": " + fixed(narrow.forward);
+        json += p + "update_784x32x10_gflops\": " + fixed(narrow.update);
+    }
     json += ", \"hypergrid_step_90x784x32_gflops\": " + fixed(step_unit);
     json += ", \"hypergrid_step_10x784x32_gflops\": " + fixed(step_single);
     json += ", \"hypergrid_step_90x784x32_in_cache_gflops\": " + fixed(step_unit_in_cache);
-    json += ", \"openblas_gemm_1024_gflops\": " + fixed(blas_1024);
-    json += ", \"openblas_forward_90x784x32_gflops\": " + fixed(blas_unit.forward);
-    json += ", \"openblas_update_784x32x90_gflops\": " + fixed(blas_unit.update);
-    json += ", \"openblas_forward_10x784x32_gflops\": " + fixed(blas_single.forward);
-    json += ", \"openblas_update_784x32x10_gflops\": " + fixed(blas_single.update);
     json += ", \"hypergrid_bf16_steps_90_10x784x32_gflops\": {" + bf16_steps + "}";
     json += "}";
     std::puts(json.c_str());
